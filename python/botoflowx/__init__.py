@@ -1,0 +1,3 @@
+"""botoflowx: durable workflows for Python on the Amazon SWF API."""
+
+__version__ = "0.1.0"
