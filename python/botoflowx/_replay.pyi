@@ -1,0 +1,209 @@
+"""Type stubs for the Rust replay core, ``botoflowx._replay``.
+
+The boundary is narrow on purpose: history pages go in as the raw response
+bytes of ``PollForDecisionTask`` / ``GetWorkflowExecutionHistory``; one
+:class:`Activation` per decision-task boundary comes out; the commands the
+workflow code produced go back in as small tuples and the indices of the new
+ones (the decision diff) come out. No Python object is made per history event.
+"""
+
+from collections.abc import Sequence
+
+__version__: str
+
+class ReplayError(Exception):
+    """Base class of every error raised by the replay core."""
+
+class MalformedHistoryError(ReplayError):
+    """A page is not valid SWF JSON, or an event lacks a required field."""
+
+class HistoryGapError(ReplayError):
+    """Event ids are not contiguous (a page is missing, or the delta does not
+    start right after the last event already applied)."""
+
+class NonDeterminismError(ReplayError):
+    """The workflow code produced commands that contradict the recorded history.
+
+    ``event_id`` is the history event at fault (0 when the code produced a
+    command that history has no counterpart for and no event can be named);
+    ``location`` is the ``file:line in function`` of the workflow code that
+    produced the offending command ("" when the code produced nothing there).
+    """
+
+    event_id: int
+    location: str
+
+class DecisionTaskPage:
+    """One parsed response page (decision task or history)."""
+
+    @staticmethod
+    def parse(data: bytes) -> DecisionTaskPage:
+        """Parse raw response bytes; the GIL is released while parsing.
+
+        Raises:
+            MalformedHistoryError: not a JSON object with an ``events`` list of
+                well-formed SWF events.
+        """
+    # Empty / absent for GetWorkflowExecutionHistory pages and for empty polls.
+    task_token: str | None
+    started_event_id: int
+    previous_started_event_id: int
+    workflow_id: str | None
+    run_id: str | None
+    workflow_type_name: str | None
+    workflow_type_version: str | None
+    next_page_token: str | None
+    event_count: int
+    first_event_id: int  # 0 when the page has no events
+    last_event_id: int  # 0 when the page has no events
+
+class WorkflowStarted:
+    """The attributes of the run's ``WorkflowExecutionStarted`` event."""
+
+    timestamp: float
+    workflow_type_name: str
+    workflow_type_version: str
+    input: str | None
+    task_list: str
+    task_priority: str | None
+    child_policy: str
+    execution_start_to_close_timeout: str | None
+    task_start_to_close_timeout: str | None
+    tag_list: list[str]
+    lambda_role: str | None
+    continued_execution_run_id: str | None
+    parent_workflow_id: str | None
+    parent_run_id: str | None
+    parent_initiated_event_id: int
+
+class Job:
+    """One thing that happened, for the workflow code to react to.
+
+    ``kind`` and the meaning of the fields:
+
+    ==============================  =========  ===================================================
+    kind                            key        other fields
+    ==============================  =========  ===================================================
+    workflow_started                ""         payload=input
+    signaled                        ""         name=signalName, payload=input,
+                                               workflow_id/run_id=sender (when a workflow sent it)
+    cancel_requested                ""         cause, workflow_id/run_id=requester
+    activity_completed              activityId payload=result
+    activity_failed                 activityId reason, details
+    activity_timed_out              activityId cause=timeoutType, details
+    activity_canceled               activityId details
+    schedule_activity_failed        activityId name=activityType.name, cause
+    request_cancel_activity_failed  activityId cause
+    timer_fired                     timerId
+    start_timer_failed              timerId    cause
+    cancel_timer_failed             timerId    cause
+    record_marker_failed            markerName cause
+    child_started                   workflowId run_id, name=workflowType.name
+    start_child_failed              workflowId name=workflowType.name, cause
+    child_completed                 workflowId run_id, payload=result
+    child_failed                    workflowId run_id, reason, details
+    child_timed_out                 workflowId run_id, cause=timeoutType
+    child_canceled                  workflowId run_id, details
+    child_terminated                workflowId run_id
+    external_signaled               control    workflow_id, run_id
+    signal_external_failed          control    workflow_id, run_id, cause
+    external_cancel_requested       control    workflow_id, run_id
+    cancel_external_failed          control    workflow_id, run_id, cause
+    close_failed                    ""         name=decision type (e.g. "CompleteWorkflowExecution"),
+                                               cause (e.g. "UNHANDLED_DECISION")
+    ==============================  =========  ===================================================
+
+    ``control`` is the ``control`` field of the matching ``*Initiated`` event:
+    the workflow engine puts its own command id there for external
+    signals/cancels so the result can be routed back.
+    """
+
+    kind: str
+    event_id: int
+    key: str
+    name: str | None
+    payload: str | None
+    reason: str | None
+    details: str | None
+    cause: str | None
+    workflow_id: str | None
+    run_id: str | None
+
+class Activation:
+    """What the workflow code must process at one decision-task boundary."""
+
+    # Id and timestamp (epoch seconds) of the DecisionTaskStarted event; the
+    # timestamp is the workflow clock during this activation.
+    started_event_id: int
+    time: float
+    # True when history already holds the decisions made at this boundary.
+    is_replaying: bool
+    jobs: list[Job]
+    # (markerName, details) of the markers recorded by this boundary's
+    # decisions; empty when not replaying. Lets ``patched()`` answer the same
+    # way it did the first time.
+    recorded_markers: list[tuple[str, str | None]]
+
+# A command the workflow code produced, in order:
+#   (decision_type, key, name, location)
+# decision_type: one of the 13 SWF decision types, e.g. "ScheduleActivityTask".
+# key: activityId (ScheduleActivityTask, RequestCancelActivityTask), timerId
+#   (StartTimer, CancelTimer), markerName (RecordMarker), workflowId
+#   (StartChildWorkflowExecution), control (SignalExternalWorkflowExecution,
+#   RequestCancelExternalWorkflowExecution), "" for the close decisions.
+# name: activityType.name, child workflowType.name, signalName; else "".
+# location: "file.py:42 in method" of the workflow code that made it.
+Command = tuple[str, str, str, str]
+
+class Replayer:
+    """Replay state of one workflow run, fed page by page.
+
+    Usage per decision task::
+
+        replayer.extend(pages, started_event_id)
+        while (activation := replayer.next_activation()) is not None:
+            commands = run_workflow_code(activation)
+            new = replayer.complete_activation(commands)
+
+    The same object can be kept across decision tasks (the sticky cache):
+    ``extend`` then receives only the new events.
+    """
+
+    def __init__(self) -> None: ...
+    def extend(self, pages: Sequence[DecisionTaskPage], started_event_id: int) -> None:
+        """Add the events of ``pages`` up to ``started_event_id``.
+
+        Pages may be in ascending or reverse order and may overlap what is
+        already held (duplicates by event id are dropped). Events with an id
+        greater than ``started_event_id`` are ignored: they belong to a later
+        decision task. The GIL is released while indexing.
+
+        Raises:
+            HistoryGapError: after merging, the held events are not exactly
+                ids 1..started_event_id with no gap.
+            MalformedHistoryError: events are inconsistent (e.g. a
+                DecisionTaskCompleted naming an unknown started event).
+        """
+    def next_activation(self) -> Activation | None:
+        """The next boundary not yet handed out, or None when caught up."""
+    def complete_activation(self, commands: Sequence[Command]) -> list[int]:
+        """Match the commands of the last activation against history.
+
+        Returns the indices (into ``commands``) of the new decisions: the
+        commands history does not hold yet. For a replayed boundary the
+        commands must equal, in order and by type, key and name, the decisions
+        recorded at that boundary, so the result is empty.
+
+        Raises:
+            NonDeterminismError: a command differs from the recorded decision
+                at the same position, or one side has more than the other.
+            ReplayError: called with no activation outstanding.
+        """
+    @property
+    def last_event_id(self) -> int:
+        """The highest event id held (0 when empty)."""
+    @property
+    def workflow_started(self) -> WorkflowStarted | None:
+        """The run's start attributes, once event 1 is held."""
+    @property
+    def event_count(self) -> int: ...
