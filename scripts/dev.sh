@@ -57,7 +57,7 @@ cmd_lint() {
     log "cargo fmt --check"
     cargo fmt --all -- --check
     log "cargo clippy -D warnings"
-    cargo clippy --workspace --all-targets -q -- -D warnings
+    cargo clippy --workspace --all-targets --all-features -q -- -D warnings
     log "ruff"
     "$VENV/bin/ruff" check python tests benches examples
     log "mypy (public API)"
