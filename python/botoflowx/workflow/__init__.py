@@ -1,0 +1,1 @@
+"""The workflow programming model: definitions, decorators, futures, options and the engine."""

@@ -1,0 +1,70 @@
+"""The deterministic single-threaded loop that runs workflow code: a FIFO of ready callbacks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["WorkflowLoop", "get_current_loop"]
+
+log = logging.getLogger("botoflowx.workflow")
+
+_state = threading.local()
+
+
+class WorkflowLoop:
+    """Runs callbacks one after another, in the order they were scheduled.
+
+    There is no clock, no I/O and no thread: the only way work enters the loop is
+    ``call_soon``. The same sequence of calls therefore always runs the same way, which
+    is what makes replay reproduce the original decisions.
+    """
+
+    __slots__ = ("_ready",)
+
+    def __init__(self) -> None:
+        self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Schedule ``callback(*args)`` after everything already scheduled."""
+        self._ready.append((callback, args))
+
+    def has_ready(self) -> bool:
+        """Return True when at least one callback is waiting to run."""
+        return bool(self._ready)
+
+    def run_until_idle(self) -> None:
+        """Run callbacks (including those they schedule) until none is ready.
+
+        A callback that raises is logged and skipped: task steps catch user errors
+        themselves, so an error here comes from a user's ``add_done_callback`` and must
+        not stop the rest of the workflow from running.
+        """
+        with self.active():
+            ready = self._ready
+            while ready:
+                callback, args = ready.popleft()
+                try:
+                    callback(*args)
+                except Exception:
+                    log.exception("a workflow loop callback %r raised", callback)
+
+    @contextmanager
+    def active(self) -> Iterator[WorkflowLoop]:
+        """Make this the current thread's loop for the duration of the block."""
+        previous = getattr(_state, "loop", None)
+        _state.loop = self
+        try:
+            yield self
+        finally:
+            _state.loop = previous
+
+
+def get_current_loop() -> WorkflowLoop | None:
+    """Return the loop active on this thread, or None outside workflow code."""
+    loop: WorkflowLoop | None = getattr(_state, "loop", None)
+    return loop
