@@ -1,0 +1,507 @@
+"""The embedded server's HTTP/1.1 front: SWF's JSON 1.0 protocol in, engine calls out."""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import threading
+import time
+import uuid
+from email.utils import formatdate
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+
+import orjson
+
+from botoflowx.server._faults import (
+    InternalFailure,
+    RequestEntityTooLargeException,
+    SerializationException,
+    SWFFault,
+    UnknownOperationException,
+    ValidationException,
+)
+from botoflowx.server._sigv4 import SigV4Verifier, region_of
+from botoflowx.server._validation import RequestValidator, default_validator
+
+__all__ = [
+    "ADMIN_TARGET_PREFIX",
+    "MAX_REQUEST_BYTES",
+    "SWF_TARGET_PREFIX",
+    "EngineLike",
+    "SWFHTTPServer",
+]
+
+logger = logging.getLogger("botoflowx.server")
+
+SWF_TARGET_PREFIX = "SimpleWorkflowService"
+ADMIN_TARGET_PREFIX = "BotoflowxAdmin"
+CONTENT_TYPE = "application/x-amz-json-1.0"
+# SWF's documented maximum request size.
+MAX_REQUEST_BYTES = 1024 * 1024
+# An idle keep-alive connection is closed after this long; a long poll never reads
+# from the socket, so it is not affected.
+IDLE_CONNECTION_SECONDS = 120.0
+# Upper bound for one chunk-size line of a chunked body (hex size plus extensions).
+_MAX_CHUNK_LINE = 4096
+
+_SERVER_NAME = "botoflowx"
+
+
+class EngineLike(Protocol):
+    """What the front needs from the engine (see docs/internals.md)."""
+
+    def handle(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
+        """Run one SWF operation; may block (polls); raises SWFFault subclasses."""
+        ...
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move a test clock forward, fire what became due, return the new epoch time."""
+        ...
+
+    def close(self) -> None:
+        """Stop background work and wake every waiting poll."""
+        ...
+
+
+class _ClientHTTPError(SWFFault):
+    """A protocol-level refusal (wrong path or method, bad framing) with its own status."""
+
+    type_prefix = "com.amazon.coral.service"
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class _DateCache:
+    """The HTTP ``Date`` header value, formatted at most once per second."""
+
+    __slots__ = ("_second", "_value")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._value = ""
+
+    def get(self) -> str:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            # Benign race: two threads may both format the same second.
+            self._value = formatdate(now, usegmt=True)
+            self._second = second
+        return self._value
+
+
+class SWFHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP/1.1 server that answers SWF's JSON protocol from an engine.
+
+    Each connection gets a daemon thread, so a long poll blocks only its own
+    connection. :meth:`drain` implements the orderly part of shutdown: once the
+    accept loop has stopped, it waits for in-flight requests and then closes idle
+    keep-alive connections.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+    # Many pollers connect at once when a worker pool starts.
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        engine: EngineLike,
+        *,
+        validator: RequestValidator | None = None,
+        verifier: SigV4Verifier | None = None,
+        admin_enabled: bool = False,
+        max_request_bytes: int = MAX_REQUEST_BYTES,
+    ) -> None:
+        """Bind and listen (the accept loop starts with ``serve_forever``).
+
+        Args:
+            address: (host, port); port 0 picks a free port.
+            engine: the SWF engine requests are dispatched to.
+            validator: the model validator (default: botocore's SWF model).
+            verifier: verify SigV4 signatures with it; None accepts any signature.
+            admin_enabled: answer ``BotoflowxAdmin.AdvanceClock`` (test clock only).
+            max_request_bytes: the largest request body accepted.
+
+        Raises:
+            OSError: the address cannot be bound (for example, the port is in use).
+        """
+        host = address[0]
+        if ":" in host:  # an IPv6 literal
+            self.address_family = socket.AF_INET6
+        self.engine = engine
+        self.validator = validator if validator is not None else default_validator()
+        self.verifier = verifier
+        self.admin_enabled = admin_enabled
+        self.max_request_bytes = max_request_bytes
+        self.date_cache = _DateCache()
+        self.closing = False
+        self._lock = threading.Lock()
+        self._idle_or_done = threading.Condition(self._lock)
+        self._connections: set[socket.socket] = set()
+        self._in_flight = 0
+        super().__init__(address, _SWFRequestHandler)
+
+    # -- connection bookkeeping, used by the handler -------------------------------------
+
+    def track(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._connections.add(conn)
+
+    def untrack(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(conn)
+            self._idle_or_done.notify_all()
+
+    def request_started(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._idle_or_done.notify_all()
+
+    def drain(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for in-flight requests, then drop every connection.
+
+        Call it after ``shutdown()`` (no new connections) and after the engine
+        has been told to wake its polls, so waiting requests can answer first.
+        """
+        self.closing = True
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._in_flight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._idle_or_done.wait(remaining)
+            connections = list(self._connections)
+        for conn in connections:
+            # Wakes handler threads blocked reading the next request of a keep-alive
+            # connection, so they exit instead of lingering until the idle timeout.
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return int(self.server_address[1])
+
+
+class _SWFRequestHandler(BaseHTTPRequestHandler):
+    """One connection: parses requests and writes whole responses in one send."""
+
+    server: SWFHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = _SERVER_NAME
+    # Headers and body go out in one write; without this a small response could
+    # wait on Nagle plus the peer's delayed ACK (tens of milliseconds).
+    disable_nagle_algorithm = True
+    timeout = IDLE_CONNECTION_SECONDS
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    # -- methods ---------------------------------------------------------------------------
+
+    def do_POST(self) -> None:
+        self.server.request_started()
+        try:
+            self._handle_post()
+        finally:
+            self.server.request_finished()
+
+    def _refuse_method(self) -> None:
+        self._drain_small_body()
+        self._send_fault(
+            _ClientHTTPError(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "UnknownOperationException",
+                f"{self.command} is not supported: SWF requests are POST / with X-Amz-Target.",
+            ),
+            str(uuid.uuid4()),
+            extra=(("Allow", "POST"),),
+        )
+
+    do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse_method
+
+    # -- the request pipeline -------------------------------------------------------------
+
+    def _handle_post(self) -> None:
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        operation = "-"
+        try:
+            path, _, query = self.path.partition("?")
+            if path != "/":
+                # Still consume the body so the connection stays in sync.
+                self._read_body()
+                raise _ClientHTTPError(
+                    HTTPStatus.NOT_FOUND,
+                    "UnknownOperationException",
+                    f"No SWF resource at {path!r}: send requests to POST /.",
+                )
+            body = self._read_body()
+            server = self.server
+            headers = self.headers
+            if server.verifier is not None:
+                region = server.verifier.verify("POST", path, query, headers.items(), body)
+            else:
+                region = region_of(headers.get("Authorization"))
+            target = headers.get("X-Amz-Target") or ""
+            prefix, _, operation = target.partition(".")
+            if prefix == SWF_TARGET_PREFIX and operation in server.validator.operations:
+                params = _parse_body(body)
+                server.validator.validate(operation, params)
+                result = server.engine.handle(operation, params, region)
+            elif (
+                prefix == ADMIN_TARGET_PREFIX
+                and operation == "AdvanceClock"
+                and (server.admin_enabled)
+            ):
+                seconds = _admin_seconds(_parse_body(body))
+                result = {"now": server.engine.advance_clock(seconds)}
+            else:
+                raise _unknown_operation(target)
+            payload = b"" if result is None else orjson.dumps(result)
+            self._send(HTTPStatus.OK, payload, request_id)
+        except SWFFault as fault:
+            self._send_fault(fault, request_id)
+        except Exception:
+            # The engine failed in a way it did not model: answer like SWF's own
+            # InternalFailure and keep the server (and this connection) serving.
+            logger.exception("internal failure in %s (request %s)", operation, request_id)
+            self._send_fault(InternalFailure("Internal failure; see the server log."), request_id)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s %.2f ms", request_id, operation, (time.perf_counter() - started) * 1e3
+            )
+
+    def _read_body(self) -> bytes:
+        """Read the request body, refusing anything above the size cap before reading it."""
+        limit = self.server.max_request_bytes
+        transfer_encoding = self.headers.get("Transfer-Encoding")
+        lengths = self.headers.get_all("Content-Length") or []
+        if transfer_encoding is not None:
+            if lengths:
+                # Both framings at once is the classic request-smuggling shape.
+                self.close_connection = True
+                raise _ClientHTTPError(
+                    HTTPStatus.BAD_REQUEST,
+                    "SerializationException",
+                    "Content-Length and Transfer-Encoding must not both be set.",
+                )
+            if transfer_encoding.strip().lower() != "chunked":
+                self.close_connection = True
+                raise _ClientHTTPError(
+                    HTTPStatus.NOT_IMPLEMENTED,
+                    "SerializationException",
+                    f"Unsupported Transfer-Encoding: {transfer_encoding!r}.",
+                )
+            return self._read_chunked(limit)
+        if not lengths:
+            # HTTP/1.1: no Content-Length and no chunking means no body.
+            return b""
+        if len(set(lengths)) != 1 or not lengths[0].strip().isdigit():
+            self.close_connection = True
+            raise _ClientHTTPError(
+                HTTPStatus.BAD_REQUEST,
+                "SerializationException",
+                f"Invalid Content-Length: {', '.join(lengths)!r}.",
+            )
+        length = int(lengths[0])
+        if length > limit:
+            # The body stays unread, so the connection cannot be reused.
+            self.close_connection = True
+            raise RequestEntityTooLargeException(
+                f"Request of {length} bytes exceeds the maximum request size of {limit} bytes."
+            )
+        body = self.rfile.read(length)
+        if len(body) != length:
+            self.close_connection = True
+            raise _ClientHTTPError(
+                HTTPStatus.BAD_REQUEST,
+                "SerializationException",
+                "The connection closed before the whole body arrived.",
+            )
+        return body
+
+    def _read_chunked(self, limit: int) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(_MAX_CHUNK_LINE)
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                self.close_connection = True
+                raise _ClientHTTPError(
+                    HTTPStatus.BAD_REQUEST,
+                    "SerializationException",
+                    "Malformed chunked request body.",
+                ) from None
+            if size < 0:
+                self.close_connection = True
+                raise _ClientHTTPError(
+                    HTTPStatus.BAD_REQUEST, "SerializationException", "Negative chunk size."
+                )
+            if size == 0:
+                break
+            total += size
+            if total > limit:
+                self.close_connection = True
+                raise RequestEntityTooLargeException(
+                    f"Request exceeds the maximum request size of {limit} bytes."
+                )
+            chunk = self.rfile.read(size)
+            if len(chunk) != size or self.rfile.readline(_MAX_CHUNK_LINE) not in (b"\r\n", b"\n"):
+                self.close_connection = True
+                raise _ClientHTTPError(
+                    HTTPStatus.BAD_REQUEST,
+                    "SerializationException",
+                    "Malformed chunked request body.",
+                )
+            parts.append(chunk)
+        # Trailer section: header lines up to an empty line; ignored.
+        for _ in range(100):
+            line = self.rfile.readline(_MAX_CHUNK_LINE)
+            if line in (b"\r\n", b"\n", b""):
+                return b"".join(parts)
+        self.close_connection = True
+        raise _ClientHTTPError(
+            HTTPStatus.BAD_REQUEST, "SerializationException", "Too many trailer lines."
+        )
+
+    def _drain_small_body(self) -> None:
+        """Consume a refused request's body if it is small, else drop the connection."""
+        lengths = self.headers.get_all("Content-Length") or []
+        if self.headers.get("Transfer-Encoding") is not None:
+            self.close_connection = True
+            return
+        if not lengths:
+            return
+        text = lengths[0].strip()
+        if len(set(lengths)) == 1 and text.isdigit() and int(text) <= 64 * 1024:
+            self.rfile.read(int(text))
+        else:
+            self.close_connection = True
+
+    # -- responses ------------------------------------------------------------------------
+
+    def _send_fault(
+        self,
+        fault: SWFFault,
+        request_id: str,
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        payload = orjson.dumps({"__type": fault.wire_type, "message": fault.message})
+        self._send(fault.status, payload, request_id, (("X-Amzn-ErrorType", fault.code), *extra))
+
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        request_id: str,
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        if self.server.closing:
+            self.close_connection = True
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+        head = [
+            f"HTTP/1.1 {status} {reason}",
+            f"Server: {_SERVER_NAME}",
+            f"Date: {self.server.date_cache.get()}",
+            f"Content-Type: {CONTENT_TYPE}",
+            f"x-amzn-RequestId: {request_id}",
+            f"Content-Length: {len(payload)}",
+        ]
+        head.extend(f"{name}: {value}" for name, value in extra)
+        if self.close_connection:
+            head.append("Connection: close")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if self.command != "HEAD":
+            data += payload
+        try:
+            self.wfile.write(data)
+        except OSError:
+            # The client went away (for example, it gave up on a long poll).
+            self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answer protocol errors found by http.server itself with SWF's error shape."""
+        self.close_connection = True
+        error_code = (
+            "UnknownOperationException"
+            if code in (HTTPStatus.NOT_FOUND, HTTPStatus.NOT_IMPLEMENTED)
+            else "SerializationException"
+        )
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Bad request"
+        fault = _ClientHTTPError(code, error_code, explain or message or phrase)
+        # http.server may call this before the request line was parsed.
+        if not hasattr(self, "command"):
+            self.command = ""
+        self._send_fault(fault, str(uuid.uuid4()))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s - " + format, self.address_string(), *args)
+
+
+def _unknown_operation(target: str) -> UnknownOperationException:
+    if not target:
+        return UnknownOperationException("Missing X-Amz-Target header.")
+    return UnknownOperationException(f"Unknown operation: {target!r}.")
+
+
+def _parse_body(body: bytes) -> dict[str, Any]:
+    """Decode a JSON object body.
+
+    Raises:
+        SerializationException: the body is not valid JSON or not a JSON object.
+    """
+    try:
+        params = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise SerializationException(f"The request body is not valid JSON: {exc}") from None
+    if type(params) is not dict:
+        raise SerializationException("The request body must be a JSON object.")
+    return params
+
+
+def _admin_seconds(params: dict[str, Any]) -> float:
+    seconds = params.get("seconds")
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or seconds < 0
+    ):
+        raise ValidationException(
+            "1 validation error detected: Value "
+            f"{seconds!r} at 'seconds' failed to satisfy constraint: "
+            "Member must be a finite number greater than or equal to 0"
+        )
+    return float(seconds)
