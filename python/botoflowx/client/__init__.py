@@ -1,0 +1,22 @@
+"""SWF client construction, the raw transport, ``workflow_starter`` and execution handles."""
+
+from botoflowx.client._errors import SWFError
+from botoflowx.client._starter import (
+    ContinuedAsNew,
+    WorkflowExecutionHandle,
+    WorkflowStarter,
+    workflow_starter,
+)
+from botoflowx.client._swf import make_swf_client, make_swf_transport
+from botoflowx.client._transport import RawSWFTransport
+
+__all__ = [
+    "ContinuedAsNew",
+    "RawSWFTransport",
+    "SWFError",
+    "WorkflowExecutionHandle",
+    "WorkflowStarter",
+    "make_swf_client",
+    "make_swf_transport",
+    "workflow_starter",
+]

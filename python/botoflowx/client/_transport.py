@@ -1,0 +1,204 @@
+"""A raw-bytes SWF transport: SigV4-signed JSON 1.0 calls whose response bodies stay bytes.
+
+The decider hands ``PollForDecisionTask`` pages straight to the Rust replay
+core, so they must not go through botocore's parser (one dict per event).
+Requests are still built and signed with botocore's own machinery.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import ReadOnlyCredentials
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+
+from botoflowx.client._backoff import Backoff
+from botoflowx.client._errors import SWFError
+
+__all__ = ["CredentialsProvider", "RawSWFTransport", "SWFError"]
+
+log = logging.getLogger(__name__)
+
+TARGET_PREFIX = "SimpleWorkflowService"
+CONTENT_TYPE = "application/x-amz-json-1.0"
+SIGNING_NAME = "swf"
+
+# A provider returns botocore Credentials (refreshable or static) or frozen ones.
+CredentialsProvider = Callable[[], Any]
+
+
+class RawSWFTransport:
+    """Calls SWF operations over pooled HTTP connections and returns the raw body.
+
+    Thread-safe: one instance is shared by all pollers of a worker.
+
+    Args:
+        endpoint_url: The SWF endpoint, e.g. ``https://swf.us-east-1.amazonaws.com``.
+        region: The signing region.
+        credentials: Returns the credentials to sign each request with.
+        read_timeout: Socket read timeout; at least 70 s for long polls.
+        connect_timeout: Socket connect timeout.
+        max_attempts: Attempts per call, the first included.
+        backoff_base: Ceiling of the first retry delay, in seconds.
+        backoff_cap: Largest retry delay ceiling, in seconds.
+        max_connections: Connections kept per host.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str,
+        region: str,
+        credentials: CredentialsProvider,
+        read_timeout: float = 70.0,
+        connect_timeout: float = 10.0,
+        max_attempts: int = 5,
+        backoff_base: float = 0.1,
+        backoff_cap: float = 10.0,
+        max_connections: int = 50,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
+        self.endpoint_url = endpoint_url.rstrip("/") + "/"
+        self.region = region
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
+        self._credentials = credentials
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._pool = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=max_connections,
+            # The pool blocks instead of opening throwaway connections when
+            # more threads than ``maxsize`` call at once.
+            block=True,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            retries=False,
+        )
+        self._closed = threading.Event()
+
+    def call(
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        *,
+        idempotent: bool = True,
+    ) -> bytes:
+        """Call ``operation`` with ``params`` and return the response body bytes.
+
+        Throttling, HTTP 5xx and connection errors are retried with capped
+        exponential backoff and jitter. For non-idempotent operations
+        (``Respond*``) only failures that prove the request was not processed
+        (throttling, refused connections) are retried.
+
+        Args:
+            operation: The SWF operation name, e.g. ``"PollForDecisionTask"``.
+            params: The request members (model names, e.g. ``taskList``).
+            idempotent: Whether repeating an applied request is harmless.
+
+        Returns:
+            The raw response body (``b""`` for operations without output).
+
+        Raises:
+            SWFError: The service answered with an error, or the last attempt
+                failed on the connection (code ``"ConnectionError"``).
+        """
+        body = orjson.dumps(dict(params))
+        backoff = Backoff(self._backoff_base, self._backoff_cap)
+        attempt = 1
+        while True:
+            try:
+                return self._send_once(operation, body)
+            except SWFError as exc:
+                retry = exc.retryable and (idempotent or exc.status in (0, 400, 429))
+                if not retry or attempt >= self.max_attempts:
+                    raise
+                error: SWFError = exc
+            delay = backoff.next_delay()
+            log.warning(
+                "SWF %s failed (%s: %s), retrying in %.2fs (attempt %d of %d)",
+                operation,
+                error.code,
+                error.message,
+                delay,
+                attempt + 1,
+                self.max_attempts,
+            )
+            if self._closed.wait(delay):
+                raise error
+            attempt += 1
+
+    def close(self) -> None:
+        """Drop pooled connections; calls in flight finish, retries stop."""
+        self._closed.set()
+        self._pool.clear()
+
+    def _credentials_now(self) -> ReadOnlyCredentials:
+        credentials = self._credentials()
+        # Refreshable credentials must be frozen per request so key, secret and
+        # token come from the same refresh.
+        frozen = getattr(credentials, "get_frozen_credentials", None)
+        if frozen is not None:
+            return frozen()
+        return credentials
+
+    def _sign(self, operation: str, body: bytes) -> tuple[str, dict[str, str], bytes]:
+        request = AWSRequest(
+            method="POST",
+            url=self.endpoint_url,
+            data=body,
+            headers={
+                "Content-Type": CONTENT_TYPE,
+                "X-Amz-Target": f"{TARGET_PREFIX}.{operation}",
+            },
+        )
+        SigV4Auth(self._credentials_now(), SIGNING_NAME, self.region).add_auth(request)
+        prepared = request.prepare()
+        return prepared.url, dict(prepared.headers.items()), body
+
+    def _send_once(self, operation: str, body: bytes) -> bytes:
+        url, headers, payload = self._sign(operation, body)
+        try:
+            response = self._pool.request(
+                "POST", url, body=payload, headers=headers, retries=False, preload_content=True
+            )
+        except urllib3.exceptions.NewConnectionError as exc:
+            # The request never left: safe to retry even for Respond* calls.
+            raise SWFError("ConnectionError", str(exc), status=0, operation=operation) from exc
+        except Urllib3HTTPError as exc:
+            # Read timeouts and dropped connections: the server may have acted.
+            raise SWFError("ConnectionError", str(exc), status=599, operation=operation) from exc
+        if response.status == 200:
+            return bytes(response.data)
+        raise _error_from_response(operation, response.status, response.headers, response.data)
+
+
+def _error_from_response(
+    operation: str, status: int, headers: Mapping[str, str], data: bytes
+) -> SWFError:
+    """Map an error answer to :class:`SWFError` the way botocore reads JSON 1.0 errors."""
+    code = ""
+    message = ""
+    try:
+        parsed = orjson.loads(data) if data else {}
+    except orjson.JSONDecodeError:
+        parsed = {}
+    if isinstance(parsed, dict):
+        raw_type = parsed.get("__type") or parsed.get("code") or ""
+        code = str(raw_type).rsplit("#", 1)[-1].split(":", 1)[0]
+        message = str(parsed.get("message") or parsed.get("Message") or "")
+    if not code:
+        header = headers.get("x-amzn-errortype") or headers.get("X-Amzn-ErrorType") or ""
+        code = header.split(":", 1)[0]
+    if not code:
+        code = "InternalFailure" if status >= 500 else f"HTTP{status}"
+    if not message:
+        message = data[:200].decode("utf-8", "replace") if data else f"HTTP {status}"
+    return SWFError(code, message, status=status, operation=operation)

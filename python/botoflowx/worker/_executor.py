@@ -1,0 +1,274 @@
+"""Threaded executors: long-polling threads feeding a thread pool, with backpressure."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Generic, Protocol, TypeVar
+
+from botoflowx.client._backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+TaskT = TypeVar("TaskT")
+
+# How often a poller waiting for a free slot checks for stop(); short enough
+# that stop() is noticed promptly, long enough to cost nothing.
+_SLOT_WAIT = 0.2
+# Backoff after a failed poll: SWF throttles polls per account, so back off hard.
+_POLL_BACKOFF_BASE = 0.2
+_POLL_BACKOFF_CAP = 30.0
+
+
+class PollingWorker(Protocol[TaskT]):
+    """What an executor needs from a worker."""
+
+    task_list: str
+
+    def ensure_registered(self) -> None:
+        """Register the worker's domain/types once."""
+
+    def poll(self) -> TaskT | None:
+        """Long-poll for one task; None when the poll came back empty."""
+
+    def handle(self, task: TaskT) -> None:
+        """Process one task to its end (answer SWF or deliberately not)."""
+
+
+class ThreadedExecutor(Generic[TaskT]):
+    """Runs a worker on poller threads and a ``ThreadPoolExecutor``.
+
+    Each poller takes a free execution slot before it polls, so the executor
+    never receives a task it has no thread for (a task held while waiting
+    for a thread would burn its start-to-close timeout). The task is then run
+    on the pool and the slot is given back when it finishes.
+
+    Nothing stops a poller but :meth:`stop`: exceptions from polling are logged
+    and retried with backoff, exceptions from a task are logged and the next
+    task is polled.
+
+    Args:
+        worker: The workflow or activity worker to run.
+    """
+
+    kind = "worker"
+
+    def __init__(self, worker: PollingWorker[TaskT]) -> None:
+        self.worker = worker
+        self._state_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._pollers: list[threading.Thread] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._slots: threading.Semaphore | None = None
+        self._in_flight = 0
+        self._idle = threading.Condition(self._state_lock)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self, pollers: int = 1, workers: int | None = None) -> None:
+        """Register the worker's types (first start only) and start polling.
+
+        Args:
+            pollers: Threads that long-poll SWF.
+            workers: Tasks run at once (pool size and number of slots);
+                defaults to ``pollers``.
+
+        Raises:
+            RuntimeError: The executor is already running.
+            ValueError: ``pollers`` or ``workers`` is below 1.
+            botocore.exceptions.ClientError: Registration failed.
+        """
+        if pollers < 1:
+            raise ValueError(f"pollers must be >= 1, got {pollers}")
+        workers = pollers if workers is None else workers
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        with self._state_lock:
+            if self._pollers:
+                raise RuntimeError(f"this {self.kind} executor is already running")
+        # Registration errors (no domain, bad credentials) belong to the caller.
+        self.worker.ensure_registered()
+        with self._state_lock:
+            self._stopping.clear()
+            self._slots = threading.Semaphore(workers)
+            self._pool = ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix=f"botoflowx-{self.kind}-task"
+            )
+            self._pollers = [
+                threading.Thread(
+                    target=self._poll_loop,
+                    name=f"botoflowx-{self.kind}-poller-{index}",
+                    daemon=True,
+                )
+                for index in range(pollers)
+            ]
+            threads = list(self._pollers)
+        for thread in threads:
+            thread.start()
+        log.info(
+            "%s executor started on task list %s: %d poller(s), %d worker(s)",
+            self.kind,
+            self.worker.task_list,
+            pollers,
+            workers,
+        )
+
+    def stop(self, *, wait: bool = False, timeout: float | None = None) -> bool:
+        """Stop polling; polls and tasks in flight still finish.
+
+        A poll in flight is never cut off: SWF may be handing it a task, and a
+        poll aborted at that moment loses the task until it times out.
+
+        Args:
+            wait: Block until the pollers and tasks in flight are done
+                (same as calling :meth:`join`).
+            timeout: With ``wait``, give up waiting after this many seconds.
+
+        Returns:
+            True when nothing is running any more (without ``wait``: only if
+            nothing was in flight at the time of the call).
+        """
+        self._stopping.set()
+        if wait:
+            return self.join(timeout)
+        return not self.is_running
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the pollers to exit and the tasks in flight to finish.
+
+        Pollers exit only after :meth:`stop`; without it this waits forever
+        (or for ``timeout``).
+
+        Args:
+            timeout: Seconds to wait at most; None waits without limit.
+
+        Returns:
+            True when everything finished, False when ``timeout`` ran out.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._state_lock:
+            pollers = list(self._pollers)
+        for thread in pollers:
+            thread.join(_remaining(deadline))
+            if thread.is_alive():
+                return False
+        with self._idle:
+            while self._in_flight:
+                remaining = _remaining(deadline)
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+            pool, self._pool = self._pool, None
+            if pollers and self._pollers == pollers:
+                self._pollers = []
+        if pool is not None:
+            pool.shutdown(wait=True)
+        return True
+
+    @property
+    def is_running(self) -> bool:
+        """True while a poller is alive or a task is in flight."""
+        with self._state_lock:
+            return any(t.is_alive() for t in self._pollers) or self._in_flight > 0
+
+    @property
+    def in_flight(self) -> int:
+        """Tasks being processed right now."""
+        with self._state_lock:
+            return self._in_flight
+
+    # -- the loops --------------------------------------------------------------------------
+
+    def _poll_loop(self) -> None:
+        backoff = Backoff(_POLL_BACKOFF_BASE, _POLL_BACKOFF_CAP)
+        slots = self._slots
+        pool = self._pool
+        assert slots is not None and pool is not None
+        while not self._stopping.is_set():
+            if not self._take_slot(slots):
+                break
+            handed_off = False
+            try:
+                task = self.worker.poll()
+                backoff.reset()
+                if task is None:
+                    continue
+                self._submit(pool, task, slots)
+                handed_off = True
+            except Exception:
+                delay = backoff.ceiling(backoff.attempt)
+                log.exception(
+                    "%s poller on task list %s: poll failed; retrying (backoff up to %.1fs)",
+                    self.kind,
+                    self.worker.task_list,
+                    delay,
+                )
+                if backoff.wait(self._stopping):
+                    break
+            finally:
+                if not handed_off:
+                    slots.release()
+        log.debug("%s poller %s exited", self.kind, threading.current_thread().name)
+
+    def _submit(self, pool: ThreadPoolExecutor, task: Any, slots: threading.Semaphore) -> None:
+        with self._state_lock:
+            self._in_flight += 1
+        try:
+            pool.submit(self._run_task, task, slots)
+        except BaseException:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+            raise
+
+    def _take_slot(self, slots: threading.Semaphore) -> bool:
+        while not slots.acquire(timeout=_SLOT_WAIT):
+            if self._stopping.is_set():
+                return False
+        if self._stopping.is_set():
+            slots.release()
+            return False
+        return True
+
+    def _run_task(self, task: Any, slots: threading.Semaphore) -> None:
+        try:
+            self.worker.handle(task)
+        except Exception:
+            log.exception(
+                "%s task failed in the executor; continuing with the next task", self.kind
+            )
+        finally:
+            slots.release()
+            with self._idle:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._idle.notify_all()
+
+
+def _remaining(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    return max(0.0, deadline - time.monotonic())
+
+
+class ThreadedWorkflowExecutor(ThreadedExecutor[Any]):
+    """Runs a :class:`WorkflowWorker`: each decision task on its own decider state.
+
+    Example::
+
+        executor = ThreadedWorkflowExecutor(WorkflowWorker(session, "us-east-1", "d", "tl", Wf))
+        executor.start(pollers=2, workers=4)
+        ...
+        executor.stop()
+        executor.join()
+    """
+
+    kind = "workflow"
+
+
+class ThreadedActivityExecutor(ThreadedExecutor[Any]):
+    """Runs an :class:`ActivityWorker`: activity code runs on the pool's threads."""
+
+    kind = "activity"
