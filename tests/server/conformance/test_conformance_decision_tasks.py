@@ -64,7 +64,6 @@ def test_empty_poll_has_no_task(domain: SWFDomain) -> None:
 
 def test_poll_unknown_domain_is_unknown_resource(domain: SWFDomain) -> None:
 
-
     with pytest.raises(ClientError) as err:
         domain.client.poll_for_decision_task(domain="no-such-domain", taskList={"name": "t"})
     assert error_code(err.value) == "UnknownResourceFault"
