@@ -5,6 +5,8 @@ These only shorten tests; every assertion stays in the tests themselves.
 
 from __future__ import annotations
 
+import functools
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -47,18 +49,29 @@ def make_client(
         parameter_validation: False lets a test send what botocore would refuse.
         read_timeout: socket read timeout; SWF asks for >= 70 s for long polls.
     """
-    session = boto3.session.Session(
-        aws_access_key_id="AKIDBOTOFLOWXTEST",
-        aws_secret_access_key="botoflowx-test-secret",
-        region_name="us-east-1",
-    )
     config = Config(
         read_timeout=read_timeout,
         connect_timeout=10,
         retries={"total_max_attempts": max_attempts, "mode": "standard"},
         parameter_validation=parameter_validation,
     )
-    return session.client("swf", endpoint_url=endpoint_url, config=config)
+    with _SESSION_LOCK:
+        # boto3 sessions are not thread-safe; clients made from one are independent.
+        return _session().client("swf", endpoint_url=endpoint_url, config=config)
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    # One session for the whole run: it caches the parsed service model, which makes
+    # creating fifty clients for the concurrency tests cheap.
+    return boto3.session.Session(
+        aws_access_key_id="AKIDBOTOFLOWXTEST",
+        aws_secret_access_key="botoflowx-test-secret",
+        region_name="us-east-1",
+    )
 
 
 def unique(prefix: str) -> str:
