@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from botoflowx.client._errors import is_unknown_resource
+from botoflowx.client._slot import installed_context
+from botoflowx.exceptions import CancellationError
+from botoflowx.workflow._context import WorkflowExecution
+
+__all__ = ["ActivityContext", "ActivityTask", "heartbeat_interval", "installed_context"]
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,7 @@ class ActivityTask:
     input: str | None
     token: str
     started_event_id: int
-    workflow_execution: Any
+    workflow_execution: WorkflowExecution
 
     # botoflow called the activity id ``id``; keep that spelling working.
     @property
@@ -105,7 +110,7 @@ class ActivityContext:
         self._closed = False
 
     @property
-    def workflow_execution(self) -> Any:
+    def workflow_execution(self) -> WorkflowExecution:
         """The ``(workflow_id, run_id)`` of the workflow run that scheduled this task."""
         return self.task.workflow_execution
 
@@ -220,9 +225,7 @@ class ActivityContext:
             self._cancel_requested = True
 
 
-def _cancellation(task: ActivityTask) -> BaseException:
-    from botoflowx.exceptions import CancellationError
-
+def _cancellation(task: ActivityTask) -> CancellationError:
     return CancellationError(
         f"activity {task.name!r} (id {task.activity_id}) was asked to stop: the workflow "
         "requested its cancellation or the task is no longer open"

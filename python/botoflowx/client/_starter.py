@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from botoflowx.client._slot import installed_context
 from botoflowx.client._swf import SessionLike, SWFClient, make_swf_client
 from botoflowx.constants import MAX_DATA_SIZE, USE_WORKER_TASK_LIST
 from botoflowx.exceptions import (
@@ -21,6 +22,7 @@ from botoflowx.exceptions import (
     WorkflowTerminatedError,
     WorkflowTimedOutError,
 )
+from botoflowx.workflow._context import WorkflowExecution
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,6 @@ class WorkflowExecutionHandle:
     @property
     def workflow_execution(self) -> Any:
         """The ``(workflow_id, run_id)`` pair."""
-        from botoflowx.workflow import WorkflowExecution
-
         return WorkflowExecution(self.workflow_id, self.run_id)
 
     @property
@@ -288,14 +288,20 @@ class WorkflowStarter:
         self.worker = self
 
     def start_workflow(
-        self, execute_meta: Any, args: tuple[Any, ...] | list[Any], kwargs: Mapping[str, Any]
+        self,
+        definition_cls: type,
+        execute_meta: Any,
+        args: tuple[Any, ...] | list[Any],
+        kwargs: Mapping[str, Any],
     ) -> WorkflowExecutionHandle:
         """Start one execution of the type described by ``execute_meta``.
 
         Options come from the ``@execute`` declaration, overridden field by
-        field by the enclosing ``workflow_options(...)`` blocks.
+        field by the enclosing ``workflow_options(...)`` blocks. This is the
+        ``WorkflowStarterContext`` protocol of ``botoflowx.workflow._context``.
 
         Args:
+            definition_cls: The ``WorkflowDefinition`` subclass called.
             execute_meta: The ``ExecuteMeta`` of the called ``@execute`` method.
             args: Positional arguments of the call.
             kwargs: Keyword arguments of the call.
@@ -401,14 +407,8 @@ def workflow_starter(
         )
     client = make_swf_client(session, aws_region, endpoint_url)
     starter = WorkflowStarter(client, domain, task_list or default_task_list, data_converter)
-    from botoflowx.workflow._context import get_context, set_context
-
-    previous = get_context()
-    set_context(starter)
-    try:
+    with installed_context(starter):
         yield starter
-    finally:
-        set_context(previous)
 
 
 def _current_workflow_options() -> dict[str, Any]:

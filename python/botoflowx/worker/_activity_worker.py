@@ -7,13 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botoflowx.activity._context import ActivityContext, ActivityTask
+from botoflowx.activity._context import ActivityContext, ActivityTask, installed_context
+from botoflowx.activity._meta import collect_activities
 from botoflowx.client._errors import is_unknown_resource
 from botoflowx.client._swf import SessionLike
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
 from botoflowx.exceptions import CancellationError, CancelledError, PayloadTooLargeError
 from botoflowx.worker._base import BaseWorker
 from botoflowx.worker._registration import TypeKey, register_missing
+from botoflowx.workflow._context import WorkflowExecution
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +77,6 @@ class ActivityWorker(BaseWorker):
             register_domain=register_domain,
             identity=identity,
         )
-        from botoflowx.activity._meta import collect_activities
-
         self._activities: dict[TypeKey, HostedActivity] = {}
         for obj in activity_objects:
             for key, meta in collect_activities(obj).items():
@@ -121,8 +121,6 @@ class ActivityWorker(BaseWorker):
         token = response.get("taskToken")
         if not token:
             return None
-        from botoflowx.workflow import WorkflowExecution
-
         execution = response.get("workflowExecution") or {}
         activity_type = response["activityType"]
         return ActivityTask(
@@ -183,12 +181,9 @@ class ActivityWorker(BaseWorker):
             heartbeat_timeout=_seconds(getattr(hosted.meta, "heartbeat_timeout", None)),
             encode_details=converter.dumps,
         )
-        from botoflowx.workflow._context import get_context, set_context
-
-        previous = get_context()
-        set_context(context)
         try:
-            result = hosted.function(*args, **kwargs)
+            with installed_context(context):
+                result = hosted.function(*args, **kwargs)
         except (CancellationError, CancelledError) as exc:
             self._respond_canceled(task, str(exc) or None)
             return
@@ -198,7 +193,6 @@ class ActivityWorker(BaseWorker):
             return
         finally:
             context.close()
-            set_context(previous)
         if getattr(hosted.meta, "manual", False):
             # Completed later through the task token by other code.
             return

@@ -114,7 +114,7 @@ def register_missing(
             continue
         if status is not None:
             continue
-        kwargs = with_worker_task_list(meta.registration_kwargs(), task_list)
+        kwargs = with_worker_task_list(meta.registration_kwargs(task_list), task_list)
         kwargs.update(domain=domain, name=meta.name, version=meta.version)
         try:
             register(**kwargs)
