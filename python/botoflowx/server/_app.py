@@ -118,19 +118,21 @@ class EmbeddedServer:
         with self._lifecycle:
             if self._httpd is not None:
                 raise RuntimeError("the server is already running")
-            database = self._resolve_database()
-            clock = TestClock() if self.test_clock else SystemClock()
-            engine = Engine(database, clock=clock, long_poll_seconds=self.long_poll_seconds)
+            # Bind first: a port that is taken should fail before the database is
+            # opened (a second server on the same file must not touch it).
+            verifier = SigV4Verifier(self._credentials) if self._credentials else None
+            httpd = SWFHTTPServer(
+                (self.host, self._requested_port),
+                None,
+                verifier=verifier,
+                admin_enabled=self.test_clock,
+            )
             try:
-                verifier = SigV4Verifier(self._credentials) if self._credentials else None
-                httpd = SWFHTTPServer(
-                    (self.host, self._requested_port),
-                    engine,
-                    verifier=verifier,
-                    admin_enabled=self.test_clock,
-                )
+                database = self._resolve_database()
+                clock = TestClock() if self.test_clock else SystemClock()
+                engine = Engine(database, clock=clock, long_poll_seconds=self.long_poll_seconds)
             except BaseException:
-                engine.close()
+                httpd.server_close()
                 raise
             try:
                 engine.start()
@@ -138,6 +140,7 @@ class EmbeddedServer:
                 httpd.server_close()
                 engine.close()
                 raise
+            httpd.engine = engine
             self._engine = engine
             self._httpd = httpd
             self._stop_requested.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -106,14 +107,16 @@ class SWFHTTPServer(ThreadingHTTPServer):
     """
 
     daemon_threads = True
-    allow_reuse_address = True
+    # SO_REUSEADDR lets a restart bind through TIME_WAIT on POSIX; on Windows it would
+    # let a second server steal the port, so it stays off there.
+    allow_reuse_address = sys.platform != "win32"
     # Many pollers connect at once when a worker pool starts.
     request_queue_size = 128
 
     def __init__(
         self,
         address: tuple[str, int],
-        engine: EngineLike,
+        engine: EngineLike | None,
         *,
         validator: RequestValidator | None = None,
         verifier: SigV4Verifier | None = None,
@@ -124,7 +127,9 @@ class SWFHTTPServer(ThreadingHTTPServer):
 
         Args:
             address: (host, port); port 0 picks a free port.
-            engine: the SWF engine requests are dispatched to.
+            engine: the SWF engine requests are dispatched to. It may be attached
+                later (before ``serve_forever``) so the port is bound before the
+                database is opened.
             validator: the model validator (default: botocore's SWF model).
             verifier: verify SigV4 signatures with it; None accepts any signature.
             admin_enabled: answer ``BotoflowxAdmin.AdvanceClock`` (test clock only).
@@ -136,7 +141,7 @@ class SWFHTTPServer(ThreadingHTTPServer):
         host = address[0]
         if ":" in host:  # an IPv6 literal
             self.address_family = socket.AF_INET6
-        self.engine = engine
+        self.engine: EngineLike | None = engine
         self.validator = validator if validator is not None else default_validator()
         self.verifier = verifier
         self.admin_enabled = admin_enabled
@@ -270,14 +275,14 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             if prefix == SWF_TARGET_PREFIX and operation in server.validator.operations:
                 params = _parse_body(body)
                 server.validator.validate(operation, params)
-                result = server.engine.handle(operation, params, region)
+                result = _engine(server).handle(operation, params, region)
             elif (
                 prefix == ADMIN_TARGET_PREFIX
                 and operation == "AdvanceClock"
                 and (server.admin_enabled)
             ):
                 seconds = _admin_seconds(_parse_body(body))
-                result = {"now": server.engine.advance_clock(seconds)}
+                result = {"now": _engine(server).advance_clock(seconds)}
             else:
                 raise _unknown_operation(target)
             payload = b"" if result is None else orjson.dumps(result)
@@ -468,6 +473,13 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - " + format, self.address_string(), *args)
+
+
+def _engine(server: SWFHTTPServer) -> EngineLike:
+    engine = server.engine
+    if engine is None:  # only if serve_forever was started before an engine was attached
+        raise InternalFailure("The server is starting; retry the request.")
+    return engine
 
 
 def _unknown_operation(target: str) -> UnknownOperationException:
