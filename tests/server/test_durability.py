@@ -31,6 +31,8 @@ from helpers.swf import (
 
 SHORT_TIMER_SECONDS = 4
 SHORT_HEARTBEAT_SECONDS = 4
+# The never-started activity waits on its own list so it cannot satisfy the other polls.
+QUEUED_LIST = "queued-activities"
 
 
 @pytest.fixture
@@ -79,7 +81,10 @@ def test_kill_9_loses_nothing_acknowledged(file_server: ServerProcess) -> None:
     runs["pending"] = domain.start(workflow_id="pending")
     domain.decide(
         _task_for(domain, runs["pending"]),
-        [schedule_activity(act, "queued", input="q-in"), start_timer("long", 3600)],
+        [
+            schedule_activity(act, "queued", input="q-in", taskList={"name": QUEUED_LIST}),
+            start_timer("long", 3600),
+        ],
     )
     # 2. A started activity that heartbeats.
     runs["heartbeat"] = domain.start(workflow_id="heartbeat")
@@ -141,7 +146,7 @@ def test_kill_9_loses_nothing_acknowledged(file_server: ServerProcess) -> None:
     domain.client.respond_activity_task_completed(taskToken=beating["taskToken"], result="b")
 
     # The queued activity can still be polled.
-    queued = domain.expect_activity()
+    queued = domain.expect_activity(QUEUED_LIST)
     assert (queued["activityId"], queued["input"]) == ("queued", "q-in")
     assert queued["workflowExecution"] == runs["pending"]
     domain.client.respond_activity_task_completed(taskToken=queued["taskToken"], result="q")
