@@ -111,10 +111,6 @@ class EmbeddedServer:
             OSError: the address cannot be bound (for example, the port is in use).
             RuntimeError: the server is already running.
         """
-        # Imported here so the HTTP front can be imported and tested on its own.
-        from botoflowx.server._clock import SystemClock, TestClock
-        from botoflowx.server._engine import Engine
-
         with self._lifecycle:
             if self._httpd is not None:
                 raise RuntimeError("the server is already running")
@@ -128,6 +124,10 @@ class EmbeddedServer:
                 admin_enabled=self.test_clock,
             )
             try:
+                # Imported here so the HTTP front can be imported and tested on its own.
+                from botoflowx.server._clock import SystemClock, TestClock
+                from botoflowx.server._engine import Engine
+
                 database = self._resolve_database()
                 clock = TestClock() if self.test_clock else SystemClock()
                 engine = Engine(database, clock=clock, long_poll_seconds=self.long_poll_seconds)

@@ -45,6 +45,10 @@ MAX_REQUEST_BYTES = 1024 * 1024
 # An idle keep-alive connection is closed after this long; a long poll never reads
 # from the socket, so it is not affected.
 IDLE_CONNECTION_SECONDS = 120.0
+# Bounds of the "lingering close" after refusing an oversize body (see _linger).
+_LINGER_MAX_BYTES = 16 * 1024 * 1024
+_LINGER_SECONDS = 10.0
+_LINGER_IDLE_SECONDS = 1.0
 # Upper bound for one chunk-size line of a chunked body (hex size plus extensions).
 _MAX_CHUNK_LINE = 4096
 
@@ -227,11 +231,34 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
     # -- methods ---------------------------------------------------------------------------
 
     def do_POST(self) -> None:
+        self._linger_bytes = 0
         self.server.request_started()
         try:
             self._handle_post()
         finally:
             self.server.request_finished()
+        if self._linger_bytes:
+            self._linger(self._linger_bytes)
+
+    def _linger(self, announced: int) -> None:
+        """Discard the unread body of a refused request, within bounds, before closing.
+
+        Closing a socket with unread input makes the kernel send a reset, and a
+        client still writing its body would then lose the answer it was sent.
+        Like a web server's "lingering close", read and drop what the client keeps
+        sending, up to a byte and time budget, so the refusal reaches it.
+        """
+        budget = min(announced, _LINGER_MAX_BYTES)
+        deadline = time.monotonic() + _LINGER_SECONDS
+        try:
+            self.connection.settimeout(_LINGER_IDLE_SECONDS)
+            while budget > 0 and time.monotonic() < deadline:
+                data = self.rfile.read1(min(budget, 65536))
+                if not data:
+                    break
+                budget -= len(data)
+        except OSError:
+            pass
 
     def _refuse_method(self) -> None:
         self._drain_small_body()
@@ -333,8 +360,10 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             )
         length = int(lengths[0])
         if length > limit:
-            # The body stays unread, so the connection cannot be reused.
+            # The body stays unread, so the connection cannot be reused; it is
+            # discarded after the answer (see _linger) so the client can read it.
             self.close_connection = True
+            self._linger_bytes = length
             raise RequestEntityTooLargeException(
                 f"Request of {length} bytes exceeds the maximum request size of {limit} bytes."
             )
@@ -373,6 +402,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             total += size
             if total > limit:
                 self.close_connection = True
+                self._linger_bytes = _LINGER_MAX_BYTES
                 raise RequestEntityTooLargeException(
                     f"Request exceeds the maximum request size of {limit} bytes."
                 )

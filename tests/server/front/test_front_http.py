@@ -231,6 +231,27 @@ def test_oversize_body_is_refused_before_it_is_read(front: Any) -> None:
     assert front.engine.calls == []
 
 
+def test_oversize_body_sent_in_full_still_gets_the_refusal(front: Any) -> None:
+    # A client that writes the whole body before reading must still see the 413
+    # (the server discards the rest instead of resetting the connection).
+    conn = front.connection()
+    big = b'{"pad": "' + b"z" * (8 * MAX_REQUEST_BYTES) + b'"}'
+    response, payload = post(conn, "SimpleWorkflowService.ListDomains", big)
+    status, wire_type, header, message = error_of(response, payload)
+    assert (status, header) == (413, "RequestEntityTooLargeException")
+    assert wire_type == "com.amazon.coral.service#RequestEntityTooLargeException"
+    assert str(MAX_REQUEST_BYTES) in message
+    assert response.getheader("Connection") == "close"
+    assert front.engine.calls == []
+    # A new connection is served normally.
+    response, _ = post(
+        front.connection(),
+        "SimpleWorkflowService.ListDomains",
+        {"registrationStatus": "REGISTERED"},
+    )
+    assert response.status == 200
+
+
 def test_body_at_the_limit_is_read(front: Any) -> None:
     body = b'{"registrationStatus": "REGISTERED", "pad": "' + b"x" * MAX_REQUEST_BYTES
     body = body[: MAX_REQUEST_BYTES - 2] + b'"}'
