@@ -1,0 +1,254 @@
+"""Real workers on the embedded server over HTTP: the issue's end-to-end scenarios."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from worker_harness import Harness
+
+from botoflowx.activity import ActivityType, activities, activity
+from botoflowx.exceptions import (
+    ActivityTaskFailedError,
+    WorkflowFailedError,
+)
+from botoflowx.server import EmbeddedServer
+from botoflowx.workflow import workflow_time
+from botoflowx.workflow._definition import WorkflowDefinition, execute
+from botoflowx.workflow._futures import AllFuture, AnyFuture
+
+pytestmark = pytest.mark.timeout(90)
+
+# Generous timeouts: the test clock only moves when a test advances it.
+TIMEOUTS = {
+    "schedule_to_start_timeout": 300,
+    "start_to_close_timeout": 300,
+    "schedule_to_close_timeout": 600,
+    "heartbeat_timeout": 300,
+}
+
+
+@activities(**TIMEOUTS)
+class Acts:
+    """Activities used by the scenarios below."""
+
+    gate = threading.Event()
+    calls: list[str] = []
+
+    @activity(version="1.0")
+    def get_name(self) -> str:
+        return "World"
+
+    @activity(version="1.0")
+    def greet(self, name: str) -> str:
+        return f"Hello {name}!"
+
+    @activity(version="1.0")
+    def square(self, x: int) -> int:
+        return x * x
+
+    @activity(version="1.0")
+    def wait(self, seconds: float, value: str) -> str:
+        time.sleep(seconds)
+        return value
+
+    @activity(version="1.0")
+    def fail(self, message: str) -> None:
+        raise ValueError(message)
+
+    @activity(version="1.0")
+    def checkpoint(self, step: int) -> int:
+        Acts.calls.append(f"step {step}")
+        if step == 1:
+            Acts.gate.set()
+        return step
+
+
+class HelloWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def hello(self) -> Any:
+        name = yield Acts.get_name()
+        greeting = yield Acts.greet(name)
+        return greeting
+
+
+class FanOutWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def fan_out(self, n: int) -> Any:
+        squares = yield AllFuture(*[Acts.square(i) for i in range(n)])
+        return list(squares)
+
+
+class RaceWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def race(self) -> Any:
+        winner = yield AnyFuture(Acts.wait(3, "slow"), Acts.wait(0, "fast"))
+        return winner
+
+
+class CatchFailureWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def catch(self, message: str) -> Any:
+        try:
+            yield Acts.fail(message)
+        except ActivityTaskFailedError as err:
+            return [type(err.cause).__name__, str(err.cause), err.reason]
+        return "no error"
+
+
+class FailingWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def explode(self) -> Any:
+        value = yield Acts.square(3)
+        raise RuntimeError(f"cannot handle {value}")
+
+
+class TimerWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def nap(self, seconds: int) -> Any:
+        before = workflow_time.time()
+        yield workflow_time.sleep(seconds)
+        return workflow_time.time() - before
+
+
+class EchoWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def echo(self, tag: str, x: int) -> Any:
+        squared = yield Acts.square(x)
+        text = yield Acts.greet(f"{tag}-{squared}")
+        return [tag, squared, text]
+
+
+GHOST = ActivityType("1.0", name="Ghost.haunt", **TIMEOUTS)
+
+
+class GhostWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def haunt(self) -> Any:
+        try:
+            yield GHOST()
+        except ActivityTaskFailedError as err:
+            return err.reason
+        return "ran"
+
+
+class TwoStepWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def two_steps(self) -> Any:
+        first = yield Acts.checkpoint(1)
+        second = yield Acts.checkpoint(first + 1)
+        return [first, second]
+
+
+def test_hello_world(harness: Harness) -> None:
+    with harness.workers([HelloWorkflow], [Acts()]):
+        handle = harness.start(HelloWorkflow.hello)
+        assert handle.result(timeout=30) == "Hello World!"
+
+
+def test_fan_out_50_activities_with_all_future(harness: Harness) -> None:
+    with harness.workers([FanOutWorkflow], [Acts()], activity_pollers=2, activity_threads=8):
+        handle = harness.start(FanOutWorkflow.fan_out, 50)
+        assert handle.result(timeout=60) == [i * i for i in range(50)]
+    scheduled = [e for e in harness.history(handle) if e["eventType"] == "ActivityTaskScheduled"]
+    assert len(scheduled) == 50
+
+
+def test_any_future_returns_the_first_to_finish(harness: Harness) -> None:
+    with harness.workers([RaceWorkflow], [Acts()], activity_pollers=2, activity_threads=2):
+        handle = harness.start(RaceWorkflow.race)
+        assert handle.result(timeout=30) == "fast"
+
+
+def test_activity_failure_surfaces_with_the_original_exception(harness: Harness) -> None:
+    with harness.workers([CatchFailureWorkflow], [Acts()]):
+        handle = harness.start(CatchFailureWorkflow.catch, "disk full")
+        assert handle.result(timeout=30) == ["ValueError", "disk full", "ValueError: disk full"]
+
+
+def test_workflow_failure_fails_the_execution(harness: Harness) -> None:
+    with harness.workers([FailingWorkflow], [Acts()]):
+        handle = harness.start(FailingWorkflow.explode)
+        with pytest.raises(WorkflowFailedError) as info:
+            handle.result(timeout=30)
+    assert isinstance(info.value.cause, RuntimeError)
+    assert str(info.value.cause) == "cannot handle 9"
+    assert info.value.reason == "RuntimeError: cannot handle 9"
+
+
+def test_timer_fires_when_the_clock_advances(harness: Harness, server: EmbeddedServer) -> None:
+    with harness.workers([TimerWorkflow], [Acts()]):
+        handle = harness.start(TimerWorkflow.nap, 120)
+        deadline = time.monotonic() + 20
+        while not any(e["eventType"] == "TimerStarted" for e in harness.history(handle)):
+            assert time.monotonic() < deadline, "the timer was never started"
+            time.sleep(0.1)
+        with pytest.raises(TimeoutError):
+            handle.result(timeout=1.5)  # it waits for the (test) clock
+        server.advance_clock(121)
+        elapsed = handle.result(timeout=30)
+    assert elapsed >= 120
+    started = next(e for e in harness.history(handle) if e["eventType"] == "TimerStarted")
+    assert started["timerStartedEventAttributes"]["startToFireTimeout"] == "120"
+
+
+def test_concurrent_executions_on_four_decider_threads(harness: Harness) -> None:
+    with harness.workers(
+        [EchoWorkflow],
+        [Acts()],
+        decider_pollers=4,
+        decider_threads=4,
+        activity_pollers=2,
+        activity_threads=8,
+    ):
+        handles = {
+            tag: harness.start(EchoWorkflow.echo, tag, n) for n, tag in enumerate("abcdefghij")
+        }
+        results = {tag: handle.result(timeout=60) for tag, handle in handles.items()}
+    for n, tag in enumerate("abcdefghij"):
+        assert results[tag] == [tag, n * n, f"Hello {tag}-{n * n}!"]
+
+
+def test_unknown_activity_type_fails_clearly(harness: Harness) -> None:
+    # Registered in the domain, but no worker on this task list hosts it.
+    harness.swf.register_domain(name=harness.domain, workflowExecutionRetentionPeriodInDays="1")
+    harness.swf.register_activity_type(domain=harness.domain, name="Ghost.haunt", version="1.0")
+    with harness.workers([GhostWorkflow], [Acts()]):
+        handle = harness.start(GhostWorkflow.haunt)
+        reason = handle.result(timeout=30)
+    assert reason.startswith("unknown activity type Ghost.haunt version 1.0: this worker")
+    assert "Acts.square 1.0" in reason
+
+
+def test_unknown_workflow_type_fails_the_execution(harness: Harness) -> None:
+    harness.swf.register_domain(name=harness.domain, workflowExecutionRetentionPeriodInDays="1")
+    harness.swf.register_workflow_type(
+        domain=harness.domain,
+        name="EchoWorkflow",
+        version="1.0",
+        defaultTaskStartToCloseTimeout="300",
+        defaultExecutionStartToCloseTimeout="600",
+        defaultChildPolicy="TERMINATE",
+    )
+    with harness.workers([HelloWorkflow], [Acts()]):
+        handle = harness.start(EchoWorkflow.echo, "x", 1)
+        with pytest.raises(WorkflowFailedError) as info:
+            handle.result(timeout=30)
+    assert info.value.reason is not None
+    assert info.value.reason.startswith("unknown workflow type EchoWorkflow version 1.0")
+    assert "HelloWorkflow 1.0" in info.value.reason
+
+
+def test_workers_restarted_mid_execution(harness: Harness) -> None:
+    Acts.gate.clear()
+    Acts.calls.clear()
+    with harness.workers([TwoStepWorkflow], [Acts()]):
+        handle = harness.start(TwoStepWorkflow.two_steps)
+        assert Acts.gate.wait(30), "the first activity never ran"
+    # Everything stopped after the first activity; brand-new workers finish the run.
+    assert handle.describe()["executionInfo"]["executionStatus"] == "OPEN"
+    with harness.workers([TwoStepWorkflow], [Acts()]):
+        assert handle.result(timeout=30) == [1, 2]
+    assert Acts.calls == ["step 1", "step 2"]
