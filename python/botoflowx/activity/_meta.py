@@ -1,0 +1,296 @@
+"""Activity metadata: ActivityMeta, the method descriptor, ActivityType and collect_activities."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
+from botoflowx.exceptions import WorkflowDefinitionError
+from botoflowx.workflow._context import current_runtime, current_runtime_or_none
+from botoflowx.workflow._swf import format_duration, format_priority, task_list_field, truncate
+
+__all__ = [
+    "ActivitiesConfig",
+    "ActivityMeta",
+    "ActivityMethod",
+    "ActivityType",
+    "collect_activities",
+]
+
+TIMEOUT_FIELDS = (
+    "heartbeat_timeout",
+    "schedule_to_start_timeout",
+    "start_to_close_timeout",
+    "schedule_to_close_timeout",
+)
+# Options @activities can default for every method of the class.
+CLASS_DEFAULT_FIELDS = ("task_list", "task_priority", *TIMEOUT_FIELDS, "data_converter")
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivityMeta:
+    """One activity type (name, version) and its defaults.
+
+    Durations are seconds or None when not set. ``task_list`` may be
+    ``USE_WORKER_TASK_LIST`` (the registering worker's task list).
+    """
+
+    name: str
+    version: str
+    method_name: str = ""
+    manual: bool = False
+    task_list: Any = USE_WORKER_TASK_LIST
+    task_priority: int | None = None
+    heartbeat_timeout: float | None = None
+    schedule_to_start_timeout: float | None = None
+    start_to_close_timeout: float | None = None
+    schedule_to_close_timeout: float | None = None
+    description: str | None = None
+    skip_registration: bool = False
+    data_converter: Any = None
+    func: Callable[..., Any] | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def registration_kwargs(self, task_list: str | None = None) -> dict[str, Any]:
+        """Return the keyword arguments of ``RegisterActivityType`` (without ``domain``).
+
+        Only defaults that are set are sent. ``task_list`` is the worker's task list, used
+        when the activity says ``USE_WORKER_TASK_LIST``.
+        """
+        kwargs: dict[str, Any] = {"name": self.name, "version": self.version}
+        if self.description:
+            kwargs["description"] = truncate(self.description, MAX_DESCRIPTION_SIZE)
+        optional = {
+            "defaultTaskList": task_list_field(self.task_list, task_list),
+            "defaultTaskPriority": format_priority(self.task_priority),
+            "defaultTaskHeartbeatTimeout": format_duration(
+                self.heartbeat_timeout, "heartbeat_timeout"
+            ),
+            "defaultTaskScheduleToStartTimeout": format_duration(
+                self.schedule_to_start_timeout, "schedule_to_start_timeout"
+            ),
+            "defaultTaskStartToCloseTimeout": format_duration(
+                self.start_to_close_timeout, "start_to_close_timeout"
+            ),
+            "defaultTaskScheduleToCloseTimeout": format_duration(
+                self.schedule_to_close_timeout, "schedule_to_close_timeout"
+            ),
+        }
+        kwargs.update({k: v for k, v in optional.items() if v is not None})
+        return kwargs
+
+    def bind(self, obj: Any) -> Callable[..., Any]:
+        """Return the callable that runs this activity's code on ``obj``.
+
+        ``obj`` is an instance of the activities class; given the class itself, a new
+        instance is made with no arguments.
+
+        Raises:
+            WorkflowDefinitionError: this meta has no code (an ``ActivityType``).
+        """
+        if self.func is None:
+            raise WorkflowDefinitionError(
+                f"activity {self.name!r} version {self.version!r} has no code here: it was "
+                "declared with ActivityType and runs in another worker"
+            )
+        if isinstance(obj, type):
+            obj = obj()
+        bound: Callable[..., Any] = self.func.__get__(obj, type(obj))
+        return bound
+
+    def with_overrides(self, overrides: dict[str, Any]) -> ActivityMeta:
+        """Return a copy with the fields of ``overrides`` (activity_options) replaced."""
+        fields = {k: v for k, v in overrides.items() if k in _META_FIELDS}
+        return dataclasses.replace(self, **fields) if fields else self
+
+
+_META_FIELDS = frozenset(f.name for f in dataclasses.fields(ActivityMeta))
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivitiesConfig:
+    """What ``@activities`` declares for a class (merged with its bases' declarations)."""
+
+    activity_name_prefix: str = ""
+    defaults: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class ActivityMethod:
+    """The descriptor ``@activity`` puts on the class.
+
+    Accessed while workflow code runs, ``Acts.method`` (or ``Acts().method``) schedules
+    the activity and returns an ActivityFuture; anywhere else it is the plain method, so
+    workers and unit tests call the code directly.
+    """
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        *,
+        version: str,
+        name: str | None,
+        manual: bool,
+        options: dict[str, Any],
+        description: str | None,
+        skip_registration: bool,
+    ) -> None:
+        self.func = func
+        self.version = version
+        self.name = name
+        self.manual = manual
+        self.options = options
+        self.description = description
+        self.skip_registration = skip_registration
+        self.method_name = func.__name__
+        self.owner: type | None = None
+        self._metas: weakref.WeakKeyDictionary[type, ActivityMeta] = weakref.WeakKeyDictionary()
+        self.__doc__ = func.__doc__
+        self.__wrapped__ = func
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.owner = owner
+        self.method_name = name
+
+    def meta_for(self, cls: type) -> ActivityMeta:
+        """Return the activity type this method has when accessed through ``cls``."""
+        meta = self._metas.get(cls)
+        if meta is None:
+            meta = self._build_meta(cls)
+            self._metas[cls] = meta
+        return meta
+
+    def _build_meta(self, cls: type) -> ActivityMeta:
+        owner = self.owner or cls
+        config_cls = next((k for k in cls.__mro__ if "__activities_config__" in vars(k)), None)
+        config: ActivitiesConfig = (
+            vars(config_cls)["__activities_config__"] if config_cls else ActivitiesConfig()
+        )
+        # Names follow the class that declared the activities: the method's own class, or
+        # a subclass decorated with @activities that re-declares them under its name.
+        name_cls = config_cls if config_cls is not None and issubclass(config_cls, owner) else owner
+        name = self.name or f"{config.activity_name_prefix}{name_cls.__name__}.{self.method_name}"
+        fields = {k: v for k, v in config.defaults.items() if v is not None}
+        fields.update({k: v for k, v in self.options.items() if v is not None})
+        description = self.description or _docstring(self.func)
+        return ActivityMeta(
+            name=name,
+            version=self.version,
+            method_name=self.method_name,
+            manual=self.manual,
+            description=description,
+            skip_registration=self.skip_registration,
+            func=self.func,
+            **fields,
+        )
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        runtime = current_runtime_or_none()
+        if runtime is not None:
+            meta = self.meta_for(objtype if objtype is not None else type(obj))
+
+            def schedule(*args: Any, **kwargs: Any) -> Any:
+                return runtime.schedule_activity(meta, args, kwargs)
+
+            schedule.__name__ = self.method_name
+            schedule.__doc__ = self.func.__doc__
+            return schedule
+        if obj is None:
+            return self.func
+        return self.func.__get__(obj, objtype)
+
+
+class ActivityType:
+    """An activity declared by name, to call from a workflow without its code.
+
+    Example::
+
+        total = yield ActivityType("1.1", "Calc.sum", start_to_close_timeout=60)(1, 2)
+    """
+
+    def __init__(
+        self,
+        version: str,
+        name: str,
+        task_list: Any = USE_WORKER_TASK_LIST,
+        task_priority: int | None = None,
+        heartbeat_timeout: float | None = None,
+        schedule_to_start_timeout: float | None = None,
+        start_to_close_timeout: float | None = None,
+        schedule_to_close_timeout: float | None = None,
+        description: str | None = None,
+        data_converter: Any = None,
+    ) -> None:
+        """Declare the activity type ``name`` at ``version`` (``name`` is used verbatim)."""
+        if not isinstance(name, str) or not name:
+            raise WorkflowDefinitionError(f"ActivityType needs a name, got {name!r}")
+        _check_options("ActivityType", version, locals())
+        self.meta = ActivityMeta(
+            name=name,
+            version=version,
+            task_list=task_list,
+            task_priority=task_priority,
+            heartbeat_timeout=heartbeat_timeout,
+            schedule_to_start_timeout=schedule_to_start_timeout,
+            start_to_close_timeout=start_to_close_timeout,
+            schedule_to_close_timeout=schedule_to_close_timeout,
+            description=description,
+            skip_registration=True,
+            data_converter=data_converter,
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Schedule the activity; return its ActivityFuture (workflow code only)."""
+        runtime = current_runtime(f"ActivityType({self.meta.name!r})(...)")
+        return runtime.schedule_activity(self.meta, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"ActivityType({self.meta.version!r}, {self.meta.name!r})"
+
+
+def _docstring(func: Callable[..., Any]) -> str | None:
+    # Not inspect.getdoc: for a missing docstring it looks the name up on the class,
+    # which calls this descriptor's __get__ again.
+    doc = getattr(func, "__doc__", None)
+    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
+
+
+def _check_options(where: str, version: Any, options: dict[str, Any]) -> None:
+    if version is not None and (not isinstance(version, str) or not version):
+        raise WorkflowDefinitionError(f"{where}(version=...) must be a non-empty string")
+    try:
+        for key in TIMEOUT_FIELDS:
+            format_duration(options.get(key), key)
+        format_priority(options.get("task_priority"))
+        task_list_field(options.get("task_list"))
+    except (TypeError, ValueError) as exc:
+        raise WorkflowDefinitionError(f"{where}: {exc}") from None
+
+
+def collect_activities(obj: Any) -> dict[tuple[str, str], ActivityMeta]:
+    """Return every activity type of an activities object or class, by (name, version).
+
+    Raises:
+        WorkflowDefinitionError: two methods declare the same (name, version).
+    """
+    cls = obj if isinstance(obj, type) else type(obj)
+    found: dict[tuple[str, str], ActivityMeta] = {}
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        for attr, value in vars(klass).items():
+            if attr in seen:
+                continue
+            seen.add(attr)
+            if not isinstance(value, ActivityMethod):
+                continue
+            meta = value.meta_for(cls)
+            key = (meta.name, meta.version)
+            if key in found:
+                raise WorkflowDefinitionError(
+                    f"{cls.__qualname__} declares activity type {meta.name!r} version "
+                    f"{meta.version!r} twice (methods {found[key].method_name!r} and {attr!r})"
+                )
+            found[key] = meta
+    return found

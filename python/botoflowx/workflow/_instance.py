@@ -1,0 +1,802 @@
+"""WorkflowInstance: runs one workflow run's code, one activation in, its commands out."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Protocol
+
+from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE, USE_WORKER_TASK_LIST
+from botoflowx.exceptions import (
+    ActivityTaskCanceledError,
+    ActivityTaskFailedError,
+    ActivityTaskTimedOutError,
+    ChildWorkflowCanceledError,
+    ChildWorkflowFailedError,
+    ChildWorkflowTerminatedError,
+    ChildWorkflowTimedOutError,
+    NonDeterminismError,
+    PayloadTooLargeError,
+    ScheduleActivityTaskFailedError,
+    StartChildWorkflowExecutionFailedError,
+    StartTimerFailedError,
+)
+from botoflowx.workflow import _convert
+from botoflowx.workflow._commands import (
+    Command,
+    caller_location,
+    function_location,
+    make_command,
+)
+from botoflowx.workflow._context import (
+    DecisionContext,
+    WorkflowExecution,
+    WorkflowRuntime,
+    _peek_context,
+    set_context,
+)
+from botoflowx.workflow._coroutines import start_coroutine
+from botoflowx.workflow._definition import ExecuteMeta, WorkflowDefinition
+from botoflowx.workflow._futures import Future
+from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, TimerFuture
+from botoflowx.workflow._loop import WorkflowLoop
+from botoflowx.workflow._options import current_activity_options, current_workflow_options
+from botoflowx.workflow._swf import (
+    check_payload,
+    format_duration,
+    format_priority,
+    task_list_field,
+    truncate,
+)
+
+__all__ = ["Command", "WorkflowInstance"]
+
+log = logging.getLogger("botoflowx.workflow")
+
+
+class _Job(Protocol):
+    kind: str
+    event_id: int
+    key: str
+    name: str | None
+    payload: str | None
+    reason: str | None
+    details: str | None
+    cause: str | None
+    workflow_id: str | None
+    run_id: str | None
+
+
+class _Activation(Protocol):
+    time: float
+    is_replaying: bool
+    jobs: list[Any]
+
+
+class WorkflowInstance(WorkflowRuntime):
+    """The engine of one workflow run: a definition object and its deterministic loop.
+
+    ``activate`` applies one activation's jobs in order, runs the workflow code until
+    every coroutine waits, and returns the commands produced, in order. Nothing here reads
+    the wall clock, starts a thread or draws randomness, so replaying the same activations
+    produces the same commands.
+    """
+
+    def __init__(
+        self,
+        definition_cls: type[WorkflowDefinition],
+        execute_meta: ExecuteMeta,
+        *,
+        workflow_id: str,
+        run_id: str,
+        started: Any,
+    ) -> None:
+        """Prepare the run; the definition object is created by the workflow_started job.
+
+        Args:
+            definition_cls: the WorkflowDefinition subclass.
+            execute_meta: the ExecuteMeta of the @execute method to run.
+            workflow_id: the run's workflow id.
+            run_id: the run's run id.
+            started: the run's ``WorkflowStarted`` attributes (from the replay core).
+        """
+        self._cls = definition_cls
+        self._meta = execute_meta
+        self._execution = WorkflowExecution(workflow_id, run_id)
+        self._started = started
+        self._loop = WorkflowLoop()
+        self._decision_context = DecisionContext(self)
+        self._time = float(getattr(started, "timestamp", 0.0) or 0.0)
+        self._replaying = False
+        self._counter = 0
+        self._commands: list[Command] = []
+        self._definition: WorkflowDefinition | None = None
+        self._main: Future[Any] | None = None
+        self._activities: dict[str, ActivityFuture] = {}
+        self._timers: dict[str, TimerFuture] = {}
+        self._cancelled_timers: set[str] = set()
+        self._children: dict[str, ChildWorkflowFuture] = {}
+        self._cancel_details: str | None = None
+        self._continue_as_new: dict[str, Any] | None = None
+        self._close: Command | None = None
+        self.closed = False
+
+    # -- the decider's interface ---------------------------------------------------------
+
+    @property
+    def execution_context(self) -> str | None:
+        """The workflow's ``workflow_state`` (sent as executionContext), None when unset."""
+        return self._definition.workflow_state if self._definition is not None else None
+
+    def activate(self, activation: _Activation) -> list[Command]:
+        """Apply ``activation`` and return the commands the workflow code produced.
+
+        Errors raised by workflow code never escape: they fail the workflow
+        (FailWorkflowExecution) or are delivered to the code that waits for them.
+
+        Raises:
+            NonDeterminismError: a job names an activity, timer or child this run never
+                started (the history does not belong to this code).
+            ValueError: a job has a kind the engine does not know (a replay-core bug).
+        """
+        self._commands = []
+        self._time = float(activation.time)
+        self._replaying = bool(activation.is_replaying)
+        previous = _peek_context()
+        set_context(self._decision_context)
+        try:
+            with self._loop.active():
+                for job in activation.jobs:
+                    self._apply(job)
+                    self._loop.run_until_idle()
+        finally:
+            set_context(previous)
+        if self._close is not None and not self.closed:
+            # The close decision goes last: SWF rejects a response with decisions after it.
+            self._commands.append(self._close)
+            self.closed = True
+        commands, self._commands = self._commands, []
+        return commands
+
+    def _apply(self, job: _Job) -> None:
+        handler = getattr(self, f"_apply_{job.kind}", None)
+        if handler is None:
+            raise ValueError(
+                f"unrecognized activation job kind {job.kind!r} (event {job.event_id})"
+            )
+        if self.closed and job.kind != "close_failed":
+            # The run's outcome is decided; events that raced with the close decision are
+            # answered by re-sending the close when SWF reports it failed.
+            log.debug("workflow %s is closing; ignoring %s", self._execution, job.kind)
+            return
+        handler(job)
+
+    # -- WorkflowRuntime ------------------------------------------------------------------
+
+    @property
+    def workflow_execution(self) -> WorkflowExecution:
+        """The run's ``(workflow_id, run_id)``."""
+        return self._execution
+
+    @property
+    def workflow_instance(self) -> WorkflowDefinition:
+        """The running WorkflowDefinition object."""
+        if self._definition is None:
+            raise RuntimeError("the workflow object is created by the workflow_started job")
+        return self._definition
+
+    def now(self) -> float:
+        """The workflow clock: epoch seconds of the current decision task's start."""
+        return self._time
+
+    def is_replaying(self) -> bool:
+        """True while the decisions being produced are already in the history."""
+        return self._replaying
+
+    def sleep(self, seconds: float) -> TimerFuture:
+        """Start a timer of ``ceil(seconds)`` seconds; see ``workflow_time.sleep``."""
+        duration = format_duration(seconds, "workflow_time.sleep(seconds)")
+        if duration is None or duration == "NONE":
+            raise TypeError(f"workflow_time.sleep() needs a number of seconds, got {seconds!r}")
+        timer_id = self._next_id()
+        command = make_command(
+            "StartTimer",
+            {"timerId": timer_id, "startToFireTimeout": duration},
+            key=timer_id,
+            location=caller_location(),
+        )
+        self._emit(command)
+        future = TimerFuture(self, timer_id, command)
+        self._timers[timer_id] = future
+        return future
+
+    def schedule_activity(
+        self, meta: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> ActivityFuture:
+        """Emit ScheduleActivityTask for ``meta`` (with activity_options applied)."""
+        meta = meta.with_overrides(current_activity_options())
+        converter = _convert.resolve_converter(meta.data_converter)
+        what = f"activity {meta.name} {meta.version}"
+        payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
+        check_payload(payload, "input", what)
+        activity_id = self._next_id()
+        attributes = {
+            "activityType": {"name": meta.name, "version": meta.version},
+            "activityId": activity_id,
+            "input": payload,
+            "taskList": task_list_field(meta.task_list),
+            "taskPriority": format_priority(meta.task_priority),
+            "heartbeatTimeout": format_duration(meta.heartbeat_timeout, "heartbeat_timeout"),
+            "scheduleToStartTimeout": format_duration(
+                meta.schedule_to_start_timeout, "schedule_to_start_timeout"
+            ),
+            "startToCloseTimeout": format_duration(
+                meta.start_to_close_timeout, "start_to_close_timeout"
+            ),
+            "scheduleToCloseTimeout": format_duration(
+                meta.schedule_to_close_timeout, "schedule_to_close_timeout"
+            ),
+        }
+        command = make_command(
+            "ScheduleActivityTask",
+            attributes,
+            key=activity_id,
+            name=meta.name,
+            location=caller_location(),
+        )
+        self._emit(command)
+        future = ActivityFuture(self, activity_id, meta, converter, command)
+        self._activities[activity_id] = future
+        return future
+
+    def call_execute(
+        self,
+        definition_cls: type[WorkflowDefinition],
+        target: WorkflowDefinition | None,
+        meta: ExecuteMeta,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """Continue as new (own @execute) or start a child (another definition's)."""
+        if target is self._definition or (target is None and definition_cls is self._cls):
+            self._request_continue_as_new(meta, args, kwargs)
+            return None
+        return self._start_child(definition_cls, meta, args, kwargs)
+
+    def cancel_workflow(self, target: WorkflowDefinition, details: str) -> Any:
+        """Cancel this run (``target`` is the running object)."""
+        if target is not self._definition:
+            raise NotImplementedError(
+                "cancelling another workflow run from workflow code is not supported yet"
+            )
+        self._cancel_details = details or None
+        if self._main is not None:
+            self._main.cancel()
+        return None
+
+    # -- ids and command bookkeeping -------------------------------------------------------
+
+    def _next_id(self) -> str:
+        self._counter += 1
+        return str(self._counter)
+
+    def _emit(self, command: Command) -> None:
+        self._commands.append(command)
+
+    def _withdraw(self, command: Command) -> bool:
+        # A command still in this activation's list has not been sent (or matched) yet.
+        for index, candidate in enumerate(self._commands):
+            if candidate is command:
+                del self._commands[index]
+                return True
+        return False
+
+    def _forget_activity(self, activity_id: str) -> None:
+        self._activities.pop(activity_id, None)
+
+    def _forget_timer(self, timer_id: str) -> None:
+        self._timers.pop(timer_id, None)
+        self._cancelled_timers.add(timer_id)
+
+    def _unknown(self, job: _Job, what: str) -> BaseException:
+        message = (
+            f"history event {job.event_id} ({job.kind}) is about {what} {job.key!r}, which this "
+            f"workflow code never started: the code of {self._meta.name} {self._meta.version} "
+            "no longer matches the history of this run"
+        )
+        error = NonDeterminismError(message)
+        try:
+            error.event_id = job.event_id  # type: ignore[attr-defined]
+            error.location = ""  # type: ignore[attr-defined]
+        except AttributeError:  # the replay core's class may not allow it
+            pass
+        return error
+
+    # -- jobs: the run ---------------------------------------------------------------------
+
+    def _apply_workflow_started(self, job: _Job) -> None:
+        converter = _convert.resolve_converter(self._meta.data_converter)
+        try:
+            args, kwargs = self._decode_input(converter, job.payload)
+            self._definition = self._cls(self._execution)
+        except Exception as exc:
+            self._fail(exc, function_location(self._meta.func))
+            return
+        assert self._meta.func is not None
+        body = functools.partial(self._meta.func, self._definition)
+        functools.update_wrapper(body, self._meta.func)
+        self._main = start_coroutine(body, tuple(args), kwargs)
+        self._main.add_done_callback(self._on_main_done)
+
+    def _decode_input(
+        self, converter: Any, payload: str | None
+    ) -> tuple[list[Any], dict[str, Any]]:
+        what = f"input of workflow {self._meta.name} {self._meta.version}"
+        if payload is None or payload == "":
+            return [], {}
+        value = _convert.loads(converter, payload, what)
+        # botoflow accepted a bare dict as keyword arguments (starters in other languages).
+        if isinstance(value, dict):
+            return [], value
+        if (
+            isinstance(value, (list, tuple))
+            and len(value) == 2
+            and isinstance(value[0], (list, tuple))
+            and isinstance(value[1], dict)
+        ):
+            return list(value[0]), dict(value[1])
+        raise TypeError(
+            f"the {what} must be [args, kwargs] (or a dict of keyword arguments), got "
+            f"{type(value).__name__}"
+        )
+
+    def _apply_cancel_requested(self, job: _Job) -> None:
+        if self._main is not None and not self._main.done():
+            self._main.cancel(f"cancellation of workflow {self._execution.workflow_id} requested")
+
+    def _apply_signaled(self, job: _Job) -> None:
+        assert self._definition is not None
+        signal_meta = self._cls.__signals__.get(job.name or "")
+        if signal_meta is None:
+            # Not a poison pill: an unknown signal is logged and dropped, the run goes on.
+            log.warning(
+                "workflow %s received signal %r (event %d) but %s has no @signal handler "
+                "for it; it is ignored (known signals: %s)",
+                self._execution,
+                job.name,
+                job.event_id,
+                self._cls.__qualname__,
+                sorted(self._cls.__signals__) or "none",
+            )
+            return
+        converter = _convert.resolve_converter(self._meta.data_converter)
+        handler = getattr(self._definition, signal_meta.method_name)
+        try:
+            args, kwargs = self._decode_input(converter, job.payload)
+        except Exception as exc:
+            self._fail(exc, function_location(handler))
+            return
+        future = start_coroutine(handler, tuple(args), kwargs)
+        future.add_done_callback(functools.partial(self._on_signal_done, handler))
+
+    def _on_signal_done(self, handler: Any, future: Future[Any]) -> None:
+        error = future._exception
+        future._exception_retrieved = True
+        if error is not None and not future.cancelled():
+            # A signal the code cannot handle is a workflow bug: fail visibly rather than
+            # drop the signal or poison the decision task.
+            self._fail(error, function_location(handler))
+
+    def _apply_close_failed(self, job: _Job) -> None:
+        if self._close is None:
+            raise self._unknown(job, "a close decision")
+        log.info(
+            "workflow %s: %s failed (%s); sending it again",
+            self._execution,
+            job.name,
+            job.cause,
+        )
+        self._emit(self._close)
+
+    # -- jobs: activities ----------------------------------------------------------------
+
+    def _activity(self, job: _Job) -> ActivityFuture:
+        future = self._activities.pop(job.key, None)
+        if future is None:
+            raise self._unknown(job, "activity")
+        return future
+
+    def _apply_activity_completed(self, job: _Job) -> None:
+        future = self._activity(job)
+        if future.done():
+            return
+        try:
+            value = (
+                None
+                if job.payload is None
+                else _convert.loads(
+                    future.converter, job.payload, f"result of activity {future.meta.name}"
+                )
+            )
+        except Exception as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
+
+    def _apply_activity_failed(self, job: _Job) -> None:
+        future = self._activity(job)
+        if future.done():
+            return
+        cause: BaseException | None = None
+        if job.details:
+            try:
+                decoded = _convert.loads(
+                    future.converter, job.details, f"failure details of activity {future.meta.name}"
+                )
+            except Exception:
+                log.debug("details of failed activity %s are not converter output", job.key)
+            else:
+                cause = decoded if isinstance(decoded, BaseException) else None
+        future.set_exception(
+            ActivityTaskFailedError(
+                cause,
+                reason=job.reason,
+                details=job.details,
+                remote_traceback=_convert.remote_traceback(cause) if cause is not None else None,
+                activity_type=future.meta.name,
+                activity_id=job.key,
+                event_id=job.event_id,
+            )
+        )
+
+    def _apply_activity_timed_out(self, job: _Job) -> None:
+        future = self._activity(job)
+        if not future.done():
+            future.set_exception(
+                ActivityTaskTimedOutError(
+                    job.cause,
+                    job.details,
+                    activity_type=future.meta.name,
+                    activity_id=job.key,
+                    event_id=job.event_id,
+                )
+            )
+
+    def _apply_activity_canceled(self, job: _Job) -> None:
+        future = self._activity(job)
+        if not future.done():
+            future._set_cancelled(
+                ActivityTaskCanceledError(
+                    job.details,
+                    activity_type=future.meta.name,
+                    activity_id=job.key,
+                    event_id=job.event_id,
+                )
+            )
+
+    def _apply_schedule_activity_failed(self, job: _Job) -> None:
+        future = self._activity(job)
+        if not future.done():
+            future.set_exception(
+                ScheduleActivityTaskFailedError(
+                    job.cause,
+                    activity_type=future.meta.name,
+                    activity_id=job.key,
+                    event_id=job.event_id,
+                )
+            )
+
+    def _apply_request_cancel_activity_failed(self, job: _Job) -> None:
+        # Usually ACTIVITY_ID_UNKNOWN: the activity ended before the request arrived, and
+        # its outcome reaches the future through its own event.
+        log.info(
+            "workflow %s: cancel request for activity %s failed: %s",
+            self._execution,
+            job.key,
+            job.cause,
+        )
+
+    # -- jobs: timers ------------------------------------------------------------------------
+
+    def _timer(self, job: _Job) -> TimerFuture | None:
+        future = self._timers.pop(job.key, None)
+        if future is None and job.key not in self._cancelled_timers:
+            raise self._unknown(job, "timer")
+        return future
+
+    def _apply_timer_fired(self, job: _Job) -> None:
+        future = self._timer(job)
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    def _apply_start_timer_failed(self, job: _Job) -> None:
+        future = self._timer(job)
+        if future is not None and not future.done():
+            future.set_exception(
+                StartTimerFailedError(job.cause, timer_id=job.key, event_id=job.event_id)
+            )
+
+    def _apply_cancel_timer_failed(self, job: _Job) -> None:
+        # The timer fired before the cancel arrived; the future was already cancelled.
+        log.debug("workflow %s: CancelTimer %s failed: %s", self._execution, job.key, job.cause)
+
+    # -- jobs: children ------------------------------------------------------------------------
+
+    def _child(self, job: _Job) -> ChildWorkflowFuture:
+        future = self._children.get(job.key)
+        if future is None:
+            raise self._unknown(job, "child workflow")
+        return future
+
+    def _apply_child_started(self, job: _Job) -> None:
+        future = self._child(job)
+        try:
+            handle = future.definition_cls(WorkflowExecution(job.key, job.run_id))
+        except Exception as exc:
+            future.set_exception(exc)
+            return
+        handle._workflow_result = future.result_future
+        future.handle = handle
+        future.set_result(handle)
+
+    def _apply_start_child_failed(self, job: _Job) -> None:
+        future = self._children.pop(job.key, None)
+        if future is None:
+            raise self._unknown(job, "child workflow")
+        error = StartChildWorkflowExecutionFailedError(
+            workflow_id=job.key,
+            workflow_type=job.name or "",
+            reason=job.cause,
+            cause=job.cause,
+            event_id=job.event_id,
+        )
+        if not future.done():
+            future.set_exception(error)
+        if not future.result_future.done():
+            future.result_future.set_exception(error)
+            future.result_future._exception_retrieved = True
+
+    def _child_result(self, job: _Job) -> ChildWorkflowFuture:
+        future = self._children.pop(job.key, None)
+        if future is None:
+            raise self._unknown(job, "child workflow")
+        return future
+
+    def _child_error_kwargs(self, future: ChildWorkflowFuture, job: _Job) -> dict[str, Any]:
+        return {
+            "workflow_id": job.key,
+            "run_id": job.run_id,
+            "workflow_type": str(self._command_name(future)),
+            "event_id": job.event_id,
+        }
+
+    @staticmethod
+    def _command_name(future: ChildWorkflowFuture) -> str:
+        return future._command.name
+
+    def _apply_child_completed(self, job: _Job) -> None:
+        future = self._child_result(job)
+        try:
+            value = (
+                None
+                if job.payload is None
+                else _convert.loads(future.converter, job.payload, f"result of child {job.key}")
+            )
+        except Exception as exc:
+            future.result_future.set_exception(exc)
+        else:
+            future.result_future.set_result(value)
+
+    def _apply_child_failed(self, job: _Job) -> None:
+        future = self._child_result(job)
+        cause: BaseException | None = None
+        if job.details:
+            try:
+                decoded = _convert.loads(
+                    future.converter, job.details, f"failure of child {job.key}"
+                )
+            except Exception:
+                decoded = None
+            cause = decoded if isinstance(decoded, BaseException) else None
+        future.result_future.set_exception(
+            ChildWorkflowFailedError(
+                reason=job.reason,
+                details=job.details,
+                cause=cause,
+                **self._child_error_kwargs(future, job),
+            )
+        )
+
+    def _apply_child_timed_out(self, job: _Job) -> None:
+        future = self._child_result(job)
+        future.result_future.set_exception(
+            ChildWorkflowTimedOutError(
+                timeout_type=job.cause, **self._child_error_kwargs(future, job)
+            )
+        )
+
+    def _apply_child_canceled(self, job: _Job) -> None:
+        future = self._child_result(job)
+        future.result_future._set_cancelled(
+            ChildWorkflowCanceledError(details=job.details, **self._child_error_kwargs(future, job))
+        )
+
+    def _apply_child_terminated(self, job: _Job) -> None:
+        future = self._child_result(job)
+        future.result_future.set_exception(
+            ChildWorkflowTerminatedError(**self._child_error_kwargs(future, job))
+        )
+
+    # -- children and continue-as-new ----------------------------------------------------------
+
+    def _workflow_attributes(
+        self, meta: ExecuteMeta, options: dict[str, Any], *, inherit: bool
+    ) -> dict[str, Any]:
+        # Options shared by StartChildWorkflowExecution and ContinueAsNewWorkflowExecution.
+        task_list = options.get("task_list", meta.task_list)
+        if task_list is USE_WORKER_TASK_LIST and inherit:
+            # Continuing as new stays on the task list this run was started on.
+            task_list = getattr(self._started, "task_list", None)
+        tag_list = options.get("tag_list")
+        if tag_list is None and inherit:
+            tag_list = list(getattr(self._started, "tag_list", None) or []) or None
+        return {
+            "executionStartToCloseTimeout": format_duration(
+                options.get(
+                    "execution_start_to_close_timeout", meta.execution_start_to_close_timeout
+                ),
+                "execution_start_to_close_timeout",
+            ),
+            "taskStartToCloseTimeout": format_duration(
+                options.get("task_start_to_close_timeout", meta.task_start_to_close_timeout),
+                "task_start_to_close_timeout",
+            ),
+            "taskList": task_list_field(task_list),
+            "taskPriority": format_priority(options.get("task_priority", meta.task_priority)),
+            "childPolicy": options.get("child_policy", meta.child_policy),
+            "tagList": tag_list,
+        }
+
+    def _request_continue_as_new(
+        self, meta: ExecuteMeta, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        options = current_workflow_options()
+        converter = _convert.resolve_converter(options.get("data_converter", meta.data_converter))
+        what = f"workflow {meta.name} {meta.version} (continue-as-new)"
+        payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
+        check_payload(payload, "input", what)
+        attributes = self._workflow_attributes(meta, options, inherit=True)
+        attributes["input"] = payload
+        attributes["workflowTypeVersion"] = options.get("version", meta.version)
+        attributes["lambdaRole"] = getattr(self._started, "lambda_role", None)
+        self._continue_as_new = {"attributes": attributes, "location": caller_location()}
+
+    def _start_child(
+        self,
+        definition_cls: type[WorkflowDefinition],
+        meta: ExecuteMeta,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> ChildWorkflowFuture:
+        options = current_workflow_options()
+        converter = _convert.resolve_converter(options.get("data_converter", meta.data_converter))
+        name = options.get("name", meta.name)
+        version = options.get("version", meta.version)
+        what = f"child workflow {name} {version}"
+        payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
+        check_payload(payload, "input", what)
+        number = self._next_id()
+        workflow_id = options.get("workflow_id") or f"{self._execution.run_id}:{number}"
+        attributes = self._workflow_attributes(meta, options, inherit=False)
+        attributes.update(
+            {
+                "workflowType": {"name": name, "version": version},
+                "workflowId": workflow_id,
+                "input": payload,
+            }
+        )
+        command = make_command(
+            "StartChildWorkflowExecution",
+            attributes,
+            key=workflow_id,
+            name=name,
+            location=caller_location(),
+        )
+        self._emit(command)
+        future = ChildWorkflowFuture(self, workflow_id, definition_cls, converter, command)
+        self._children[workflow_id] = future
+        return future
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def _on_main_done(self, main: Future[Any]) -> None:
+        location = function_location(self._meta.func)
+        error = main._exception
+        main._exception_retrieved = True
+        if self._close is not None:
+            return
+        if main.cancelled():
+            self._start_cancellation()
+        elif error is not None:
+            self._fail(error, location)
+        elif self._continue_as_new is not None:
+            self._set_close(
+                make_command(
+                    "ContinueAsNewWorkflowExecution",
+                    self._continue_as_new["attributes"],
+                    location=self._continue_as_new["location"],
+                )
+            )
+        else:
+            converter = _convert.resolve_converter(self._meta.data_converter)
+            what = f"workflow {self._meta.name} {self._meta.version}"
+            try:
+                result = _convert.dumps(converter, main._result, f"result of {what}")
+                check_payload(result, "result", what)
+            except Exception as exc:
+                self._fail(exc, location)
+                return
+            self._set_close(
+                make_command("CompleteWorkflowExecution", {"result": result}, location=location)
+            )
+
+    def _start_cancellation(self) -> None:
+        assert self._definition is not None
+        handler = self._definition.cancellation_handler
+        future = start_coroutine(handler, (), {})
+        future.add_done_callback(self._on_cancellation_handler_done)
+
+    def _on_cancellation_handler_done(self, future: Future[Any]) -> None:
+        error = future._exception
+        future._exception_retrieved = True
+        if error is not None and not future.cancelled():
+            handler = getattr(self._definition, "cancellation_handler", None)
+            self._fail(error, function_location(handler))
+            return
+        location = function_location(self._meta.func)
+        for activity in list(self._activities.values()):
+            activity.request_cancel(location)
+        details = self._cancel_details
+        if details is not None:
+            try:
+                check_payload(details, "details", "CancelWorkflowExecution")
+            except PayloadTooLargeError:
+                details = truncate(details, MAX_DATA_SIZE)
+        self._set_close(
+            make_command("CancelWorkflowExecution", {"details": details}, location=location)
+        )
+
+    def _fail(self, error: BaseException, location: str) -> None:
+        if self._close is not None:
+            return
+        reason = truncate(f"{type(error).__name__}: {error}", MAX_REASON_SIZE)
+        converter = _convert.resolve_converter(self._meta.data_converter)
+        what = f"failure of workflow {self._meta.name} {self._meta.version}"
+        details: str | None
+        try:
+            details = check_payload(_convert.dumps(converter, error, what), "details", what)
+        except Exception as encode_error:
+            # The failure itself must always get out; fall back to a plain error that says
+            # what was lost.
+            log.warning(
+                "workflow %s: could not encode its failure: %s", self._execution, encode_error
+            )
+            fallback = RuntimeError(f"{reason} (the full error could not be sent: {encode_error})")
+            try:
+                details = check_payload(_convert.dumps(converter, fallback, what), "details")
+            except Exception:
+                details = None
+        self._set_close(
+            make_command(
+                "FailWorkflowExecution",
+                {"reason": reason, "details": details},
+                location=location,
+            )
+        )
+
+    def _set_close(self, command: Command) -> None:
+        if self._close is None:
+            self._close = command
+
+    def __repr__(self) -> str:
+        return f"<WorkflowInstance {self._meta.name} {self._meta.version} {self._execution}>"
