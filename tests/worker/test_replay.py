@@ -18,11 +18,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # so --record finds the helpers
 
-from test_integration import Acts, HelloWorkflow  # noqa: E402
+from test_integration import Acts, HelloWorkflow
 
-from botoflowx._replay import DecisionTaskPage, NonDeterminismError  # noqa: E402
-from botoflowx.worker._decider import decide  # noqa: E402
-from botoflowx.workflow._definition import WorkflowDefinition, execute, workflow  # noqa: E402
+from botoflowx._replay import DecisionTaskPage, NonDeterminismError
+from botoflowx.worker._decider import decide
+from botoflowx.workflow._definition import WorkflowDefinition, execute, workflow
 
 FIXTURE = Path(__file__).with_name("fixtures") / "hello_world_history.json"
 
