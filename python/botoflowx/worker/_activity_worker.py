@@ -12,7 +12,12 @@ from botoflowx.activity._meta import collect_activities
 from botoflowx.client._errors import is_unknown_resource
 from botoflowx.client._swf import SessionLike
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
-from botoflowx.exceptions import CancellationError, CancelledError, PayloadTooLargeError
+from botoflowx.exceptions import (
+    CancellationError,
+    CancelledError,
+    PayloadTooLargeError,
+    UnknownActivityTypeError,
+)
 from botoflowx.worker._base import BaseWorker
 from botoflowx.worker._registration import TypeKey, register_missing
 from botoflowx.workflow._context import WorkflowExecution
@@ -159,12 +164,13 @@ class ActivityWorker(BaseWorker):
         hosted = self._activities.get((task.name, task.version))
         if hosted is None:
             hosts = ", ".join(f"{n} {v}" for n, v in self.activity_types)
-            self._respond_failed(
-                task,
+            reason = (
                 f"unknown activity type {task.name} version {task.version}: this worker on task "
-                f"list {self.task_list} hosts {hosts}",
-                None,
+                f"list {self.task_list} hosts {hosts}"
             )
+            log.error("activity task %s: %s", task.activity_id, reason)
+            error = UnknownActivityTypeError(task.name, task.version, reason)
+            self._respond_failed(task, reason, _encode_error(_default_converter(), error))
             return
         converter = hosted.converter
         try:
@@ -253,8 +259,10 @@ class ActivityWorker(BaseWorker):
 
 def _converter_of(meta: Any) -> Any:
     converter = getattr(meta, "data_converter", None)
-    if converter is not None:
-        return converter
+    return converter if converter is not None else _default_converter()
+
+
+def _default_converter() -> Any:
     from botoflowx.converter import default_converter
 
     return default_converter()

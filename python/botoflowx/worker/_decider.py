@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 
 from botoflowx._replay import DecisionTaskPage, Replayer
-from botoflowx.constants import MAX_REASON_SIZE
+from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
+from botoflowx.exceptions import UnknownWorkflowTypeError
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,22 @@ def unknown_type_decisions(
     Failing the run makes the mistake visible at once; leaving the task
     unanswered would retry it forever without saying why.
     """
+    from botoflowx.converter import default_converter
+
     hosts = ", ".join(f"{n} {v}" for n, v in sorted(hosted)) or "nothing"
     reason = f"unknown workflow type {name} version {version}: this worker hosts {hosts}"
+    error = UnknownWorkflowTypeError(name or "", version or "", reason)
+    attributes = {"reason": reason[:MAX_REASON_SIZE]}
+    try:
+        details = default_converter().dumps(error)
+    except Exception:  # the reason alone still says everything needed
+        log.warning("could not encode %r", error, exc_info=True)
+    else:
+        if len(details) <= MAX_DATA_SIZE:
+            attributes["details"] = details
     decision = {
         "decisionType": "FailWorkflowExecution",
-        "failWorkflowExecutionDecisionAttributes": {
-            "reason": reason[:MAX_REASON_SIZE],
-            "details": reason,
-        },
+        "failWorkflowExecutionDecisionAttributes": attributes,
     }
     return Decisions([decision], None)
 
