@@ -15,6 +15,7 @@ from botoflowx.exceptions import (
     WorkflowFailedError,
 )
 from botoflowx.server import EmbeddedServer
+from botoflowx.worker import ActivityWorker, WorkflowWorker
 from botoflowx.workflow import workflow_time
 from botoflowx.workflow._definition import WorkflowDefinition, execute
 from botoflowx.workflow._futures import AllFuture, AnyFuture
@@ -252,3 +253,27 @@ def test_workers_restarted_mid_execution(harness: Harness) -> None:
     with harness.workers([TwoStepWorkflow], [Acts()]):
         assert handle.result(timeout=30) == [1, 2]
     assert Acts.calls == ["step 1", "step 2"]
+
+
+def test_workers_are_built_without_network_calls() -> None:
+    # Nothing listens on this port: construction must not notice.
+    WorkflowWorker(None, "us-east-1", "d", "tl", HelloWorkflow, endpoint_url="http://127.0.0.1:9")
+    ActivityWorker(None, "us-east-1", "d", "tl", Acts(), endpoint_url="http://127.0.0.1:9")
+
+
+def test_run_once_drives_hello_world_step_by_step(harness: Harness) -> None:
+    decider = harness.workflow_worker(HelloWorkflow)
+    runner = harness.activity_worker(Acts())
+    decider.ensure_registered()
+    runner.ensure_registered()
+    handle = harness.start(HelloWorkflow.hello)
+    assert decider.run_once()  # schedules get_name
+    assert runner.run_once()  # runs get_name
+    assert decider.run_once()  # schedules greet
+    assert runner.run_once()  # runs greet
+    assert decider.run_once()  # completes the run
+    assert handle.result(timeout=10) == "Hello World!"
+    assert not decider.run_once()  # an empty poll
+    types = [e["eventType"] for e in harness.history(handle)]
+    assert types.count("DecisionTaskCompleted") == 3
+    assert types[-1] == "WorkflowExecutionCompleted"
