@@ -179,15 +179,16 @@ def _run_server(args: argparse.Namespace) -> int:
     # pay for the server's imports.
     from botoflowx.server._app import EmbeddedServer, is_loopback_host
 
+    try:
+        credentials = _load_auth_keys(args.auth_keys_file) if args.auth_keys_file else None
+    except _UsageError as exc:
+        return _error(str(exc))
+
     logging.basicConfig(
         level=args.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    try:
-        credentials = _load_auth_keys(args.auth_keys_file) if args.auth_keys_file else None
-    except _UsageError as exc:
-        return _error(str(exc))
 
     server = EmbeddedServer(
         host=args.host,
