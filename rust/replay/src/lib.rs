@@ -1,38 +1,35 @@
 //! History index, replay state machines and decision diff for botoflowx.
 //!
-//! Placeholder: the real crate lands with the replay core.
+//! A plain Rust library: raw SWF history pages in ([`Page::parse`]), one
+//! [`Activation`] per decision-task boundary out ([`Replayer`]), and the
+//! decision diff of the workflow code's commands back ([`diff()`]). The pyo3
+//! glue (`botoflowx._replay`) lives behind the `python` feature.
 
-/// Counts the events in one SWF history page (raw JSON bytes).
-pub fn count_events(page: &[u8]) -> Result<usize, serde_json::Error> {
-    #[derive(serde::Deserialize)]
-    struct Page {
-        events: Vec<serde::de::IgnoredAny>,
-    }
-    let page: Page = serde_json::from_slice(page)?;
-    Ok(page.events.len())
-}
+mod activation;
+mod command;
+mod diff;
+mod error;
+mod event;
+mod history;
+mod kind;
+mod page;
+mod raw;
+mod replayer;
 
 #[cfg(feature = "python")]
-mod python {
-    use pyo3::prelude::*;
-
-    #[pyfunction]
-    fn count_events(page: &[u8]) -> PyResult<usize> {
-        super::count_events(page)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
-    }
-
-    #[pymodule]
-    fn _replay(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        m.add_function(wrap_pyfunction!(count_events, m)?)?;
-        Ok(())
-    }
-}
+mod python;
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn counts() {
-        assert_eq!(super::count_events(br#"{"events":[{},{}]}"#).unwrap(), 2);
-    }
-}
+mod testkit;
+#[cfg(test)]
+mod tests;
+
+pub use activation::{Activation, Job, JobKind};
+pub use command::{Command, DecisionType, RecordedCommand};
+pub use diff::diff;
+pub use error::{ReplayError, Result};
+pub use event::{Attrs, Event, WorkflowStarted};
+pub use history::History;
+pub use kind::EventKind;
+pub use page::Page;
+pub use replayer::Replayer;

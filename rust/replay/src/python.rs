@@ -1,0 +1,422 @@
+//! The pyo3 glue: the `botoflowx._replay` extension module.
+//!
+//! Thin by design: it converts arguments, releases the GIL around the heavy
+//! work, builds the few Python objects activations need, and maps the crate's
+//! one error enum to Python exceptions in one place ([`to_py_err`]).
+//!
+//! Exceptions:
+//!
+//! ```text
+//! Exception
+//!  +-- ReplayError                (usage errors, stale sticky state)
+//!       +-- MalformedHistoryError
+//!       +-- HistoryGapError
+//!       +-- NonDeterminismError   (.event_id, .location)
+//! ```
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::activation::{Activation, Job};
+use crate::command::Command;
+use crate::error::ReplayError as CoreError;
+use crate::event::WorkflowStarted;
+use crate::page::Page;
+use crate::replayer::Replayer;
+
+create_exception!(
+    botoflowx._replay,
+    ReplayError,
+    PyException,
+    "Base class of every error raised by the replay core."
+);
+create_exception!(
+    botoflowx._replay,
+    MalformedHistoryError,
+    ReplayError,
+    "A page is not valid SWF JSON, or an event lacks a required field."
+);
+create_exception!(
+    botoflowx._replay,
+    HistoryGapError,
+    ReplayError,
+    "Event ids are not contiguous."
+);
+create_exception!(
+    botoflowx._replay,
+    NonDeterminismError,
+    ReplayError,
+    "The workflow code produced commands that contradict the recorded history."
+);
+
+/// Below these sizes the work takes microseconds, less than the GIL round
+/// trip: re-acquiring the GIL can wait a whole switch interval (5 ms) when
+/// other threads are busy, so small inputs are handled without releasing it.
+const DETACH_MIN_BYTES: usize = 64 * 1024;
+const DETACH_MIN_EVENTS: usize = 256;
+
+/// The one place where crate errors become Python exceptions.
+fn to_py_err(py: Python<'_>, err: CoreError) -> PyErr {
+    match err {
+        CoreError::MalformedHistory(message) => MalformedHistoryError::new_err(message),
+        CoreError::HistoryGap(message) => HistoryGapError::new_err(message),
+        CoreError::Usage(message) => ReplayError::new_err(message),
+        CoreError::NonDeterminism {
+            event_id,
+            location,
+            message,
+        } => {
+            let err = NonDeterminismError::new_err(message);
+            let value = err.value(py);
+            if let Err(e) = value
+                .setattr("event_id", event_id)
+                .and_then(|()| value.setattr("location", location))
+            {
+                return e;
+            }
+            err
+        }
+    }
+}
+
+/// One parsed response page (decision task or history).
+#[pyclass(frozen, module = "botoflowx._replay", name = "DecisionTaskPage")]
+pub struct PyDecisionTaskPage {
+    page: Page,
+}
+
+#[pymethods]
+impl PyDecisionTaskPage {
+    /// Parse raw response bytes; the GIL is released while parsing.
+    #[staticmethod]
+    fn parse(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let page = if data.len() >= DETACH_MIN_BYTES {
+            // Safe to run without the GIL: `data` borrows an immutable
+            // `bytes` object that this call keeps alive, and the parser
+            // touches no Python object.
+            py.detach(|| Page::parse(data))
+        } else {
+            Page::parse(data)
+        };
+        page.map(|page| Self { page }).map_err(|e| to_py_err(py, e))
+    }
+
+    #[getter]
+    fn task_token(&self) -> Option<&str> {
+        self.page.task_token.as_deref()
+    }
+    #[getter]
+    fn started_event_id(&self) -> u64 {
+        self.page.started_event_id
+    }
+    #[getter]
+    fn previous_started_event_id(&self) -> u64 {
+        self.page.previous_started_event_id
+    }
+    #[getter]
+    fn workflow_id(&self) -> Option<&str> {
+        self.page.workflow_id.as_deref()
+    }
+    #[getter]
+    fn run_id(&self) -> Option<&str> {
+        self.page.run_id.as_deref()
+    }
+    #[getter]
+    fn workflow_type_name(&self) -> Option<&str> {
+        self.page.workflow_type_name.as_deref()
+    }
+    #[getter]
+    fn workflow_type_version(&self) -> Option<&str> {
+        self.page.workflow_type_version.as_deref()
+    }
+    #[getter]
+    fn next_page_token(&self) -> Option<&str> {
+        self.page.next_page_token.as_deref()
+    }
+    #[getter]
+    fn event_count(&self) -> usize {
+        self.page.events.len()
+    }
+    #[getter]
+    fn first_event_id(&self) -> u64 {
+        self.page.first_event_id()
+    }
+    #[getter]
+    fn last_event_id(&self) -> u64 {
+        self.page.last_event_id()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<DecisionTaskPage events={} ids={}..{} started_event_id={}>",
+            self.page.events.len(),
+            self.page.first_event_id(),
+            self.page.last_event_id(),
+            self.page.started_event_id
+        )
+    }
+}
+
+fn to_strings(values: &Option<Box<str>>) -> Option<String> {
+    values.as_deref().map(str::to_owned)
+}
+
+/// The attributes of the run's `WorkflowExecutionStarted` event.
+#[pyclass(
+    frozen,
+    module = "botoflowx._replay",
+    name = "WorkflowStarted",
+    get_all
+)]
+pub struct PyWorkflowStarted {
+    timestamp: f64,
+    workflow_type_name: String,
+    workflow_type_version: String,
+    input: Option<String>,
+    task_list: String,
+    task_priority: Option<String>,
+    child_policy: String,
+    execution_start_to_close_timeout: Option<String>,
+    task_start_to_close_timeout: Option<String>,
+    tag_list: Vec<String>,
+    lambda_role: Option<String>,
+    continued_execution_run_id: Option<String>,
+    parent_workflow_id: Option<String>,
+    parent_run_id: Option<String>,
+    parent_initiated_event_id: u64,
+}
+
+impl From<&WorkflowStarted> for PyWorkflowStarted {
+    fn from(w: &WorkflowStarted) -> Self {
+        Self {
+            timestamp: w.timestamp,
+            workflow_type_name: w.workflow_type_name.to_string(),
+            workflow_type_version: w.workflow_type_version.to_string(),
+            input: to_strings(&w.input),
+            task_list: w.task_list.to_string(),
+            task_priority: to_strings(&w.task_priority),
+            child_policy: w.child_policy.to_string(),
+            execution_start_to_close_timeout: to_strings(&w.execution_start_to_close_timeout),
+            task_start_to_close_timeout: to_strings(&w.task_start_to_close_timeout),
+            tag_list: w.tag_list.iter().map(ToString::to_string).collect(),
+            lambda_role: to_strings(&w.lambda_role),
+            continued_execution_run_id: to_strings(&w.continued_execution_run_id),
+            parent_workflow_id: to_strings(&w.parent_workflow_id),
+            parent_run_id: to_strings(&w.parent_run_id),
+            parent_initiated_event_id: w.parent_initiated_event_id,
+        }
+    }
+}
+
+/// One thing that happened, for the workflow code to react to.
+#[pyclass(frozen, module = "botoflowx._replay", name = "Job")]
+pub struct PyJob {
+    job: Job,
+}
+
+#[pymethods]
+impl PyJob {
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.job.kind.name()
+    }
+    #[getter]
+    fn event_id(&self) -> u64 {
+        self.job.event_id
+    }
+    #[getter]
+    fn key(&self) -> &str {
+        &self.job.key
+    }
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.job.name.as_deref()
+    }
+    #[getter]
+    fn payload(&self) -> Option<&str> {
+        self.job.payload.as_deref()
+    }
+    #[getter]
+    fn reason(&self) -> Option<&str> {
+        self.job.reason.as_deref()
+    }
+    #[getter]
+    fn details(&self) -> Option<&str> {
+        self.job.details.as_deref()
+    }
+    #[getter]
+    fn cause(&self) -> Option<&str> {
+        self.job.cause.as_deref()
+    }
+    #[getter]
+    fn workflow_id(&self) -> Option<&str> {
+        self.job.workflow_id.as_deref()
+    }
+    #[getter]
+    fn run_id(&self) -> Option<&str> {
+        self.job.run_id.as_deref()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Job {} event_id={} key={:?}>",
+            self.job.kind.name(),
+            self.job.event_id,
+            &*self.job.key
+        )
+    }
+}
+
+/// What the workflow code must process at one decision-task boundary.
+#[pyclass(frozen, module = "botoflowx._replay", name = "Activation", get_all)]
+pub struct PyActivation {
+    started_event_id: u64,
+    time: f64,
+    is_replaying: bool,
+    jobs: Py<PyList>,
+    recorded_markers: Py<PyList>,
+}
+
+#[pymethods]
+impl PyActivation {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "<Activation started_event_id={} is_replaying={} jobs={}>",
+            self.started_event_id,
+            if self.is_replaying { "True" } else { "False" },
+            self.jobs.bind(py).len()
+        )
+    }
+}
+
+impl PyActivation {
+    fn new(py: Python<'_>, activation: Activation) -> PyResult<Self> {
+        let jobs = activation
+            .jobs
+            .into_iter()
+            .map(|job| Py::new(py, PyJob { job }))
+            .collect::<PyResult<Vec<_>>>()?;
+        let markers = activation
+            .recorded_markers
+            .iter()
+            .map(|(name, details)| PyTuple::new(py, [Some(&**name), details.as_deref()]))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Self {
+            started_event_id: activation.started_event_id,
+            time: activation.time,
+            is_replaying: activation.is_replaying,
+            jobs: PyList::new(py, jobs)?.unbind(),
+            recorded_markers: PyList::new(py, markers)?.unbind(),
+        })
+    }
+}
+
+/// Replay state of one workflow run, fed page by page.
+///
+/// Not shared between threads while in use: a call on one thread while
+/// another thread's `extend` runs without the GIL raises "already borrowed".
+#[pyclass(module = "botoflowx._replay", name = "Replayer")]
+pub struct PyReplayer {
+    inner: Replayer,
+}
+
+#[pymethods]
+impl PyReplayer {
+    #[new]
+    fn py_new() -> Self {
+        Self {
+            inner: Replayer::new(),
+        }
+    }
+
+    fn extend(
+        &mut self,
+        py: Python<'_>,
+        pages: Vec<Bound<'_, PyDecisionTaskPage>>,
+        started_event_id: u64,
+    ) -> PyResult<()> {
+        let pages: Vec<&Page> = pages.iter().map(|p| &p.get().page).collect();
+        let events: usize = pages.iter().map(|p| p.events.len()).sum();
+        let inner = &mut self.inner;
+        let result = if events >= DETACH_MIN_EVENTS {
+            // Safe to run without the GIL: the pages are frozen (immutable)
+            // Rust data kept alive by `pages`' Python references for the
+            // whole call, `inner` is exclusively borrowed through pyo3's
+            // borrow flag, and indexing touches no Python object.
+            py.detach(|| inner.extend(pages.iter().copied(), started_event_id))
+        } else {
+            inner.extend(pages.iter().copied(), started_event_id)
+        };
+        result.map_err(|e| to_py_err(py, e))
+    }
+
+    fn next_activation(&mut self, py: Python<'_>) -> PyResult<Option<PyActivation>> {
+        match self.inner.next_activation().map_err(|e| to_py_err(py, e))? {
+            Some(activation) => Ok(Some(PyActivation::new(py, activation)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn complete_activation(
+        &mut self,
+        py: Python<'_>,
+        commands: Vec<(PyBackedStr, PyBackedStr, PyBackedStr, PyBackedStr)>,
+    ) -> PyResult<Vec<usize>> {
+        let commands: Vec<Command<'_>> = commands
+            .iter()
+            .map(|(decision_type, key, name, location)| Command {
+                decision_type,
+                key,
+                name,
+                location,
+            })
+            .collect();
+        // The diff is a few comparisons per command: far cheaper than a GIL
+        // round trip, so it runs with the GIL held.
+        self.inner
+            .complete_activation(&commands)
+            .map_err(|e| to_py_err(py, e))
+    }
+
+    #[getter]
+    fn last_event_id(&self) -> u64 {
+        self.inner.last_event_id()
+    }
+
+    #[getter]
+    fn workflow_started(&self) -> Option<PyWorkflowStarted> {
+        self.inner.workflow_started().map(PyWorkflowStarted::from)
+    }
+
+    #[getter]
+    fn event_count(&self) -> u64 {
+        self.inner.last_event_id()
+    }
+}
+
+#[pymodule]
+fn _replay(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("ReplayError", py.get_type::<ReplayError>())?;
+    m.add(
+        "MalformedHistoryError",
+        py.get_type::<MalformedHistoryError>(),
+    )?;
+    m.add("HistoryGapError", py.get_type::<HistoryGapError>())?;
+    let nondeterminism = py.get_type::<NonDeterminismError>();
+    // Class-level defaults, so instances raised from Python code (or built
+    // by hand in tests) still carry the documented attributes.
+    nondeterminism.setattr("event_id", 0)?;
+    nondeterminism.setattr("location", "")?;
+    m.add("NonDeterminismError", nondeterminism)?;
+    m.add_class::<PyDecisionTaskPage>()?;
+    m.add_class::<PyWorkflowStarted>()?;
+    m.add_class::<PyJob>()?;
+    m.add_class::<PyActivation>()?;
+    m.add_class::<PyReplayer>()?;
+    Ok(())
+}
