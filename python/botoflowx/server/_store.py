@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import secrets
 import sqlite3
 import threading
@@ -123,8 +124,9 @@ class Tx:
     ) -> None:
         self.conn = conn
         self._seq = seq
-        # Millisecond precision, as SWF reports timestamps.
-        self.now = round(now, 3)
+        # Millisecond precision, as SWF reports timestamps. Truncated, never rounded up,
+        # so a timeout armed "now + N" is due no later than N seconds from the real now.
+        self.now = math.floor(now * 1000) / 1000
         self.wake: dict[tuple[str, str, str, str], int] = {}
         self.earliest_due: float | None = None
         # Runs closed by the event limit within this transaction; further appends to
