@@ -132,7 +132,6 @@ def _long_history(domain: SWFDomain, signals: int) -> dict[str, str]:
 
 def test_decision_task_pages_forward_without_handing_out_new_tasks(domain: SWFDomain) -> None:
     execution = _long_history(domain, 10)
-    bystander = domain.start()  # its task waits on the same list
     swf = domain.client
     args: dict[str, Any] = {
         "domain": domain.name,
@@ -141,6 +140,7 @@ def test_decision_task_pages_forward_without_handing_out_new_tasks(domain: SWFDo
     }
     first = swf.poll_for_decision_task(**args)
     assert first["workflowExecution"] == execution
+    bystander = domain.start()  # its task now waits on the same list
     pages = [first]
     while pages[-1].get("nextPageToken"):
         page = swf.poll_for_decision_task(**args, nextPageToken=pages[-1]["nextPageToken"])

@@ -432,7 +432,7 @@ def test_start_child_unknown_or_deprecated_type_fails(domain: SWFDomain) -> None
 
 
 def test_start_child_with_running_workflow_id_fails(domain: SWFDomain) -> None:
-    other = domain.start(workflow_id="taken")
+    other = domain.start(workflow_id="taken", taskList={"name": "elsewhere"})
     execution, _ = domain.start_and_decide([_start_child(domain.workflow_type, "taken")])
     events = domain.history(execution)
     failed = attrs(only(events, "StartChildWorkflowExecutionFailed"))
