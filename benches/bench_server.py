@@ -22,7 +22,9 @@ import json
 import os
 import platform
 import queue
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -443,15 +445,50 @@ def run_wakeup(endpoint_url: str, domain: str, samples: int, settle: float) -> d
 
 
 @contextmanager
-def server_for(database: str) -> Iterator[EmbeddedServer]:
-    if database == "memory":
-        with EmbeddedServer(port=0, database=":memory:", long_poll_seconds=5.0) as server:
-            yield server
-        return
+def server_for(database: str, mode: str) -> Iterator[str]:
+    """Run the server for the bench and yield its endpoint URL.
+
+    ``inprocess`` is an EmbeddedServer in this process (it shares the GIL with the
+    boto3 clients); ``subprocess`` is ``python -m botoflowx.server`` on its own core.
+    """
     with tempfile.TemporaryDirectory(prefix="botoflowx-bench-") as tmp:
-        path = os.path.join(tmp, "bench.sqlite3")
-        with EmbeddedServer(port=0, database=path, long_poll_seconds=5.0) as server:
-            yield server
+        path = ":memory:" if database == "memory" else os.path.join(tmp, "bench.sqlite3")
+        if mode == "inprocess":
+            with EmbeddedServer(port=0, database=path, long_poll_seconds=5.0) as server:
+                yield server.endpoint_url
+            return
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "botoflowx.server",
+                "--port",
+                "0",
+                "--database",
+                path,
+                "--long-poll-seconds",
+                "5",
+            ],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=REPO_ROOT,
+            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT / "python")),
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline().strip()
+            prefix = "botoflowx server listening: endpoint_url="
+            if not line.startswith(prefix):
+                raise RuntimeError(f"the server did not start: {line!r}")
+            yield line[len(prefix) :]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -460,7 +497,8 @@ def print_table(result: dict[str, Any]) -> None:
     print()
     print(
         f"botoflowx server bench: {tp['workflows']} workflows, {tp['pollers']} decider + "
-        f"{tp['pollers']} activity pollers, database={result['config']['database']}"
+        f"{tp['pollers']} activity pollers, database={result['config']['database']}, "
+        f"server={result['config']['server']}"
     )
     print(
         f"  {tp['requests']} requests in {tp['wall_seconds']} s: "
@@ -497,6 +535,12 @@ def main(argv: list[str] | None = None) -> int:
         default="memory",
         help="SQLite :memory: or a temp file",
     )
+    parser.add_argument(
+        "--server",
+        choices=["inprocess", "subprocess"],
+        default="inprocess",
+        help="EmbeddedServer in this process, or python -m botoflowx.server in a child",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the result here")
     parser.add_argument("--quick", action="store_true", help="a tiny run for CI smoke tests")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after this long (s)")
@@ -504,15 +548,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.workflows, args.pollers, args.samples = 10, 2, 10
 
-    with server_for(args.database) as server:
-        setup_client = make_client(server.endpoint_url)
+    with server_for(args.database, args.server) as endpoint_url:
+        setup_client = make_client(endpoint_url)
         domain = f"bench-{uuid.uuid4().hex[:8]}"
         setup_domain(setup_client, domain)
         throughput = run_throughput(
-            server.endpoint_url, domain, args.workflows, args.pollers, args.timeout
+            endpoint_url, domain, args.workflows, args.pollers, args.timeout
         )
         threads = throughput.pop("_threads")
-        wakeup = run_wakeup(server.endpoint_url, domain, args.samples, settle=0.02)
+        wakeup = run_wakeup(endpoint_url, domain, args.samples, settle=0.02)
     # Stopping the server woke the throughput pollers; they exit on the stop flag.
     for thread in threads:
         thread.join(10)
@@ -529,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
             "pollers": args.pollers,
             "samples": args.samples,
             "database": args.database,
+            "server": args.server,
             "quick": args.quick,
         },
         "environment": {
