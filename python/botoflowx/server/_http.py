@@ -240,6 +240,21 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
         if self._linger_bytes:
             self._linger(self._linger_bytes)
 
+    def handle_expect_100(self) -> bool:
+        """Refuse an oversize body before the client sends it, instead of inviting it."""
+        length = (self.headers.get("Content-Length") or "").strip()
+        limit = self.server.max_request_bytes
+        if length.isdigit() and int(length) > limit:
+            self.close_connection = True
+            self._send_fault(
+                RequestEntityTooLargeException(
+                    f"Request of {length} bytes exceeds the maximum request size of {limit} bytes."
+                ),
+                str(uuid.uuid4()),
+            )
+            return False
+        return super().handle_expect_100()
+
     def _linger(self, announced: int) -> None:
         """Discard the unread body of a refused request, within bounds, before closing.
 

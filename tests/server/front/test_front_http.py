@@ -252,6 +252,32 @@ def test_oversize_body_sent_in_full_still_gets_the_refusal(front: Any) -> None:
     assert response.status == 200
 
 
+def test_expect_continue_for_an_oversize_body_gets_413_instead_of_100(front: Any) -> None:
+    request = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: SimpleWorkflowService.ListDomains\r\n"
+        b"Expect: 100-continue\r\n" + f"Content-Length: {MAX_REQUEST_BYTES + 1}\r\n\r\n".encode()
+    )
+    raw = raw_exchange(front.port, request)
+    assert raw.startswith(b"HTTP/1.1 413")
+    assert b"100 Continue" not in raw
+
+
+def test_expect_continue_for_a_small_body(front: Any) -> None:
+    body = b'{"registrationStatus": "REGISTERED"}'
+    with socket.create_connection(("127.0.0.1", front.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: SimpleWorkflowService.ListDomains\r\n"
+            b"Expect: 100-continue\r\nConnection: close\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        assert sock.recv(1024).startswith(b"HTTP/1.1 100")
+        sock.sendall(body)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200")
+
+
 def test_body_at_the_limit_is_read(front: Any) -> None:
     body = b'{"registrationStatus": "REGISTERED", "pad": "' + b"x" * MAX_REQUEST_BYTES
     body = body[: MAX_REQUEST_BYTES - 2] + b'"}'
