@@ -589,3 +589,49 @@ def test_an_unknown_signal_is_logged_not_fatal(caplog: pytest.LogCaptureFixture)
     with caplog.at_level(logging.WARNING, logger="botoflowx.workflow"):
         assert d.activate(FakeJob("signaled", name="nope")) == []
     assert "no @signal handler" in caplog.text and "'nope'" in caplog.text
+
+
+ran: list[str] = []
+
+
+class Cleanup:
+    @activity("1.0", start_to_close_timeout=5)
+    def cleanup(self) -> None:
+        ran.append("cleanup ran")
+
+
+class WithFinally(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=60)
+    def run(self, finish_early: bool) -> Generator[Any, Any, str]:
+        if finish_early:
+            self.waiter()
+            return "done"
+        try:
+            yield workflow_time.sleep(10)
+        finally:
+            Cleanup().cleanup()
+        return "slept"
+
+    @coroutine
+    def waiter(self) -> Generator[Any, Any, None]:
+        try:
+            yield workflow_time.sleep(10)
+        finally:
+            Cleanup().cleanup()
+
+
+def test_close_discards_coroutines_without_running_activity_code() -> None:
+    ran.clear()
+    d = Driver(WithFinally)
+    assert summary(d.start(False)) == [("StartTimer", "1", "")]
+    d.instance.close()
+    assert ran == []
+    d.instance.close()  # idempotent
+
+
+def test_a_closed_run_discards_its_waiting_coroutines() -> None:
+    ran.clear()
+    d = Driver(WithFinally)
+    out = d.start(True)
+    assert summary(out) == [("StartTimer", "1", ""), ("CompleteWorkflowExecution", "", "")]
+    assert ran == []

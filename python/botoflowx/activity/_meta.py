@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -147,6 +148,8 @@ class ActivityMethod:
         self.method_name = func.__name__
         self.owner: type | None = None
         self._metas: weakref.WeakKeyDictionary[type, ActivityMeta] = weakref.WeakKeyDictionary()
+        # Decider threads resolve metas concurrently; WeakKeyDictionary is not thread-safe.
+        self._lock = threading.Lock()
         self.__doc__ = func.__doc__
         self.__wrapped__ = func
 
@@ -156,10 +159,11 @@ class ActivityMethod:
 
     def meta_for(self, cls: type) -> ActivityMeta:
         """Return the activity type this method has when accessed through ``cls``."""
-        meta = self._metas.get(cls)
-        if meta is None:
-            meta = self._build_meta(cls)
-            self._metas[cls] = meta
+        with self._lock:
+            meta = self._metas.get(cls)
+            if meta is None:
+                meta = self._build_meta(cls)
+                self._metas[cls] = meta
         return meta
 
     def _build_meta(self, cls: type) -> ActivityMeta:

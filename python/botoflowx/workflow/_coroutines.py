@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Generator
 from typing import Any, NoReturn, TypeVar, overload
 
@@ -15,6 +16,8 @@ from botoflowx.workflow._loop import WorkflowLoop, get_current_loop
 __all__ = ["Return", "Task", "coroutine", "return_", "start_coroutine"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("botoflowx.workflow")
 
 
 class Return(BaseException):
@@ -58,6 +61,7 @@ class Task(Future[Any]):
         # Each task runs in its own copy of the creator's context, so a `with
         # activity_options(...)` block that spans a yield stays private to this task.
         self._context = contextvars.copy_context()
+        loop.register_task(self)
         loop.call_soon(self._step, None, None)
 
     def cancel(self, msg: str | None = None) -> bool:
@@ -79,6 +83,23 @@ class Task(Future[Any]):
             # A step is scheduled or running: it will deliver the error.
             self._must_cancel = error
         return True
+
+    def discard(self) -> None:
+        """Close the generator without resuming it (its ``finally`` blocks run now).
+
+        The engine calls this, with the workflow context still set, when the run is
+        discarded; otherwise the garbage collector would close the generator later on
+        any thread, outside the workflow context, where activity calls are plain calls.
+        """
+        if self.done():
+            return
+        self._waiting_on = None
+        try:
+            self._context.run(self._generator.close)
+        except Exception as exc:  # e.g. RuntimeError: generator ignored GeneratorExit
+            log.debug("closing discarded coroutine %s raised %r", self._name, exc)
+        if not self.done():
+            self._set_cancelled(CancelledError(f"{self._name} was discarded"))
 
     def _step(self, value: Any, error: BaseException | None) -> None:
         if self.done():

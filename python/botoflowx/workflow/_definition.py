@@ -291,11 +291,13 @@ class _WorkflowDefinitionMeta(type):
     __signals__: dict[str, SignalMeta]
     __workflow_name__: str
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> Any:
         # The type name is per class: a subclass serves its own type unless @workflow(name)
         # says otherwise, so it is not inherited.
         namespace.setdefault("__workflow_name__", name)
-        cls = super().__new__(mcs, name, bases, namespace)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         cls._collect_definitions()
         return cls
 

@@ -11,6 +11,7 @@ from botoflowx.exceptions import (
     ActivityTaskCanceledError,
     ActivityTaskFailedError,
     ActivityTaskTimedOutError,
+    CancelledError,
     ChildWorkflowCanceledError,
     ChildWorkflowFailedError,
     ChildWorkflowTerminatedError,
@@ -156,7 +157,31 @@ class WorkflowInstance(WorkflowRuntime):
             self._commands.append(self._close)
             self.closed = True
         commands, self._commands = self._commands, []
+        if self.closed:
+            # The outcome is decided: close the coroutines still waiting now, inside the
+            # workflow context, rather than leave them to the garbage collector.
+            self.close()
         return commands
+
+    def close(self) -> None:
+        """Discard the run's unfinished coroutines; call it when dropping the instance.
+
+        Their ``finally`` blocks run with the workflow context set, so activity calls in
+        them only produce commands, which are dropped; the code of an activity never runs
+        in the decider. Safe to call more than once; the instance must not be activated
+        afterwards unless it already closed (close_failed re-sends the close decision).
+        """
+        previous = _peek_context()
+        set_context(self._decision_context)
+        try:
+            with self._loop.active():
+                for task in self._loop.tasks():
+                    task.discard()
+            # Callbacks of the futures the discarded tasks completed must not run later.
+            self._loop.clear()
+        finally:
+            set_context(previous)
+            self._commands = []
 
     def _apply(self, job: _Job) -> None:
         handler = getattr(self, f"_apply_{job.kind}", None)
@@ -755,7 +780,12 @@ class WorkflowInstance(WorkflowRuntime):
             return
         location = function_location(self._meta.func)
         for activity in list(self._activities.values()):
-            activity.request_cancel(location)
+            if self._withdraw(activity._command):
+                # Scheduled in this very activation: simply never send it.
+                self._forget_activity(activity.activity_id)
+                activity._set_cancelled(CancelledError("the workflow was canceled"))
+            else:
+                activity.request_cancel(location)
         details = self._cancel_details
         if details is not None:
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,10 +25,25 @@ class WorkflowLoop:
     is what makes replay reproduce the original decisions.
     """
 
-    __slots__ = ("_ready",)
+    __slots__ = ("_ready", "_tasks")
 
     def __init__(self) -> None:
         self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        # Weak, so finished coroutines are freed as usual; kept only to close the
+        # unfinished ones deliberately when the run is discarded (see WorkflowInstance).
+        self._tasks: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def clear(self) -> None:
+        """Drop every scheduled callback (the run they belong to is being discarded)."""
+        self._ready.clear()
+
+    def register_task(self, task: Any) -> None:
+        """Remember a coroutine task so ``tasks()`` can find it until it is freed."""
+        self._tasks.add(task)
+
+    def tasks(self) -> list[Any]:
+        """Return the registered tasks that are still alive."""
+        return list(self._tasks)
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Schedule ``callback(*args)`` after everything already scheduled."""
