@@ -1,0 +1,134 @@
+"""Long polls, racing pollers, priorities, the event limit and restart recovery."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from engine_support import Driver, attrs, schedule_activity, start_timer
+
+from botoflowx.server._clock import TestClock
+from botoflowx.server._engine import Engine
+from botoflowx.server._faults import UnknownResourceFault
+from botoflowx.server._limits import EVENT_LIMIT
+
+
+def test_waiting_poll_returns_when_a_task_arrives(engine: Engine, swf: Driver) -> None:
+    engine._long_poll_seconds = 5.0  # a long hold, to prove the poll is woken early
+    result: dict = {}
+
+    def poll() -> None:
+        start = time.monotonic()
+        result["task"] = swf.poll_activity()
+        result["elapsed"] = time.monotonic() - start
+
+    execution = swf.start()
+    task = swf.poll_decision()
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.1)
+    swf.decide(task, schedule_activity("1"))
+    poller.join(5)
+    assert result["task"]["workflowExecution"] == execution
+    assert result["elapsed"] < 1.0
+
+
+def test_empty_polls_and_close_releases_waiters(engine: Engine, swf: Driver) -> None:
+    assert swf.poll_decision() == {"previousStartedEventId": 0, "startedEventId": 0}
+    assert swf.poll_activity() == {"startedEventId": 0}
+    engine._long_poll_seconds = 30.0
+    result: dict = {}
+    poller = threading.Thread(target=lambda: result.setdefault("r", swf.poll_activity()))
+    poller.start()
+    time.sleep(0.1)
+    engine.close()
+    poller.join(2)
+    assert result["r"] == {"startedEventId": 0}
+
+
+def test_fifty_pollers_each_task_delivered_once(engine: Engine, swf: Driver) -> None:
+    engine._long_poll_seconds = 0.5
+    got: list[str] = []
+    lock = threading.Lock()
+
+    def poll() -> None:
+        task = swf.poll_activity()
+        if task.get("taskToken"):
+            with lock:
+                got.append(task["activityId"])
+
+    pollers = [threading.Thread(target=poll) for _ in range(50)]
+    for p in pollers:
+        p.start()
+    time.sleep(0.1)
+    swf.start()
+    swf.decide(swf.poll_decision(), *[schedule_activity(str(i)) for i in range(30)])
+    for p in pollers:
+        p.join(5)
+    assert sorted(got, key=int) == [str(i) for i in range(30)]
+
+
+def test_priority_then_fifo(swf: Driver) -> None:
+    swf.start()
+    swf.decide(swf.poll_decision(), schedule_activity("low-1"),
+               schedule_activity("high", taskPriority="10"), schedule_activity("low-2"),
+               schedule_activity("neg", taskPriority="-5"))
+    order = [swf.poll_activity()["activityId"] for _ in range(4)]
+    assert order == ["high", "low-1", "low-2", "neg"]
+
+
+def test_event_limit_terminates_the_run(swf: Driver) -> None:
+    execution = swf.start()
+    engine = swf.engine
+    signal = {"domain": "dom", "workflowId": execution["workflowId"], "signalName": "s"}
+    for _ in range(EVENT_LIMIT - 3):
+        engine.handle("SignalWorkflowExecution", signal)
+    with pytest.raises(UnknownResourceFault):  # the run was terminated at the limit
+        engine.handle("SignalWorkflowExecution", signal)
+    events = swf.history(execution)
+    assert len(events) == EVENT_LIMIT
+    assert events[-1]["eventType"] == "WorkflowExecutionTerminated"
+    assert attrs(events[-1])["cause"] == "EVENT_LIMIT_EXCEEDED"
+
+
+@pytest.mark.parametrize("downtime", [0, 500])
+def test_restart_recovers_timers_and_tasks(tmp_path: Path, downtime: int) -> None:
+    database = str(tmp_path / "swf.sqlite3")
+    clock = TestClock()
+    first = Engine(database, clock=clock, long_poll_seconds=0.05)
+    first.start()
+    swf = Driver(first, "dom")
+    swf("RegisterDomain", name="dom", workflowExecutionRetentionPeriodInDays="1")
+    swf.register_workflow()
+    swf.register_activity()
+    execution = swf.start()
+    swf.decide(swf.poll_decision(), start_timer("t", "300"),
+               schedule_activity("1", startToCloseTimeout="600"))
+    activity = swf.poll_activity()
+    first.close()
+
+    clock.advance(downtime)
+    second = Engine(database, clock=clock, long_poll_seconds=0.05)
+    second.start()
+    swf = Driver(second, "dom")
+    try:
+        if downtime:
+            # Due while we were down: fired at once by the scheduler's first round.
+            deadline = time.monotonic() + 2
+            while "TimerFired" not in swf.types(execution) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        else:
+            assert "TimerFired" not in swf.types(execution)
+            swf.advance(300)
+        assert "TimerFired" in swf.types(execution)
+        # The activity started before the restart is still completable.
+        swf("RespondActivityTaskCompleted", taskToken=activity["taskToken"], result="ok")
+        task = swf.poll_decision()
+        assert task["previousStartedEventId"] == 3
+        assert [e["eventType"] for e in task["events"]][-4:] == [
+            "TimerFired", "DecisionTaskScheduled", "ActivityTaskCompleted",
+            "DecisionTaskStarted"]
+    finally:
+        second.close()
