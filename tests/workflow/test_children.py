@@ -8,7 +8,11 @@ from typing import Any
 from _fakes import Driver, FakeJob, attrs, dumps, input_of, loads, summary
 
 from botoflowx.constants import CHILD_ABANDON
-from botoflowx.exceptions import ChildWorkflowFailedError, StartChildWorkflowExecutionFailedError
+from botoflowx.exceptions import (
+    CancelledError,
+    ChildWorkflowFailedError,
+    StartChildWorkflowExecutionFailedError,
+)
 from botoflowx.workflow import WorkflowDefinition, execute, workflow_options
 
 
@@ -121,3 +125,44 @@ def test_calling_your_own_execute_continues_as_new() -> None:
     assert "run" in close.location
     d = Driver(Looper)
     assert summary(d.start(3)) == [("CompleteWorkflowExecution", "", "")]
+
+
+class CancelsChild(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def run(self) -> Generator[Any, Any, Any]:
+        child = yield Child.run(1)
+        yield child.cancel()
+        try:
+            yield child.workflow_result
+        except CancelledError as err:
+            return [type(err).__name__, err.workflow_id]
+        return None
+
+
+def test_cancelling_a_child_requests_cancellation_of_its_run() -> None:
+    d = Driver(CancelsChild)
+    d.start()
+    out = d.activate(FakeJob("child_started", key="run-1:1", run_id="cr", name="Child"))
+    assert out[0].decision == {
+        "decisionType": "RequestCancelExternalWorkflowExecution",
+        "requestCancelExternalWorkflowExecutionDecisionAttributes": {
+            "workflowId": "run-1:1",
+            "runId": "cr",
+            "control": "2",
+        },
+    }
+    assert (out[0].key, out[0].name) == ("2", "")
+    assert d.activate(FakeJob("external_cancel_requested", key="2")) == []
+    out = d.activate(FakeJob("child_canceled", key="run-1:1", run_id="cr"))
+    assert loads(attrs(out[0])["result"]) == ["ChildWorkflowCanceledError", "run-1:1"]
+
+
+def test_a_failed_cancel_request_raises_into_the_workflow() -> None:
+    d = Driver(CancelsChild)
+    d.start()
+    d.activate(FakeJob("child_started", key="run-1:1", run_id="cr", name="Child"))
+    out = d.activate(
+        FakeJob("cancel_external_failed", key="2", cause="UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION")
+    )
+    assert summary(out) == [("FailWorkflowExecution", "", "")]
+    assert "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION" in attrs(out[0])["reason"]

@@ -397,7 +397,12 @@ class WorkflowDefinition(metaclass=_WorkflowDefinitionMeta):
 
         On the running workflow, CancelledError is raised into its @execute method; if it
         lets it escape, ``cancellation_handler`` runs and the run closes as canceled with
-        ``details``. Must be called in workflow code.
+        ``details``, and None is returned. On a child's handle it sends
+        RequestCancelExternalWorkflowExecution and returns a Future that completes once
+        SWF delivered the request. Must be called in workflow code.
+
+        Raises:
+            NotInWorkflowError: called outside workflow code.
         """
         return current_runtime("WorkflowDefinition.cancel()").cancel_workflow(self, details)
 

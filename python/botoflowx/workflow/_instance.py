@@ -18,6 +18,7 @@ from botoflowx.exceptions import (
     ChildWorkflowTimedOutError,
     NonDeterminismError,
     PayloadTooLargeError,
+    RequestCancelExternalWorkflowExecutionFailedError,
     ScheduleActivityTaskFailedError,
     StartChildWorkflowExecutionFailedError,
     StartTimerFailedError,
@@ -117,6 +118,7 @@ class WorkflowInstance(WorkflowRuntime):
         self._timers: dict[str, TimerFuture] = {}
         self._cancelled_timers: set[str] = set()
         self._children: dict[str, ChildWorkflowFuture] = {}
+        self._external: dict[str, tuple[Future[None], str, str | None]] = {}
         self._cancel_details: str | None = None
         self._continue_as_new: dict[str, Any] | None = None
         self._close: Command | None = None
@@ -288,16 +290,37 @@ class WorkflowInstance(WorkflowRuntime):
             return None
         return self._start_child(definition_cls, meta, args, kwargs)
 
-    def cancel_workflow(self, target: WorkflowDefinition, details: str) -> Any:
-        """Cancel this run (``target`` is the running object)."""
-        if target is not self._definition:
-            raise NotImplementedError(
-                "cancelling another workflow run from workflow code is not supported yet"
+    def cancel_workflow(self, target: WorkflowDefinition, details: str) -> Future[None] | None:
+        """Cancel this run, or request cancellation of another one (e.g. a child's handle).
+
+        For the running object it returns None; for another run it emits
+        RequestCancelExternalWorkflowExecution and returns a Future that completes when
+        SWF delivered the request (or fails with
+        RequestCancelExternalWorkflowExecutionFailedError).
+        """
+        if target is self._definition:
+            self._cancel_details = details or None
+            if self._main is not None:
+                self._main.cancel()
+            return None
+        workflow_id, run_id = target.workflow_execution
+        if not workflow_id:
+            raise ValueError(
+                f"{target!r} has no workflow id: only the running workflow and handles of "
+                "started runs (e.g. a child) can be cancelled"
             )
-        self._cancel_details = details or None
-        if self._main is not None:
-            self._main.cancel()
-        return None
+        control = self._next_id()
+        self._emit(
+            make_command(
+                "RequestCancelExternalWorkflowExecution",
+                {"workflowId": workflow_id, "runId": run_id, "control": control},
+                key=control,
+                location=caller_location(),
+            )
+        )
+        future: Future[None] = Future(loop=self._loop)
+        self._external[control] = (future, workflow_id, run_id)
+        return future
 
     # -- ids and command bookkeeping -------------------------------------------------------
 
@@ -651,6 +674,31 @@ class WorkflowInstance(WorkflowRuntime):
         future.result_future.set_exception(
             ChildWorkflowTerminatedError(**self._child_error_kwargs(future, job))
         )
+
+    # -- jobs: requests to other runs ---------------------------------------------------------
+
+    def _external_request(self, job: _Job) -> tuple[Future[None], str, str | None]:
+        entry = self._external.pop(job.key, None)
+        if entry is None:
+            raise self._unknown(job, "external workflow request")
+        return entry
+
+    def _apply_external_cancel_requested(self, job: _Job) -> None:
+        future, _, _ = self._external_request(job)
+        if not future.done():
+            future.set_result(None)
+
+    def _apply_cancel_external_failed(self, job: _Job) -> None:
+        future, workflow_id, run_id = self._external_request(job)
+        if not future.done():
+            future.set_exception(
+                RequestCancelExternalWorkflowExecutionFailedError(
+                    workflow_id=job.workflow_id or workflow_id,
+                    run_id=job.run_id or run_id,
+                    cause=job.cause,
+                    event_id=job.event_id,
+                )
+            )
 
     # -- children and continue-as-new ----------------------------------------------------------
 
