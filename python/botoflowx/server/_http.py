@@ -321,7 +321,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             elif (
                 prefix == ADMIN_TARGET_PREFIX
                 and operation == "AdvanceClock"
-                and (server.admin_enabled)
+                and server.admin_enabled
             ):
                 seconds = _admin_seconds(_parse_body(body))
                 result = {"now": _engine(server).advance_clock(seconds)}
