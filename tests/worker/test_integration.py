@@ -145,13 +145,13 @@ class TwoStepWorkflow(WorkflowDefinition):
 
 def test_hello_world(harness: Harness) -> None:
     with harness.workers([HelloWorkflow], [Acts()]):
-        handle = harness.start(HelloWorkflow.hello)
+        handle = harness.start(lambda: HelloWorkflow.hello())
         assert handle.result(timeout=30) == "Hello World!"
 
 
 def test_fan_out_50_activities_with_all_future(harness: Harness) -> None:
     with harness.workers([FanOutWorkflow], [Acts()], activity_pollers=2, activity_threads=8):
-        handle = harness.start(FanOutWorkflow.fan_out, 50)
+        handle = harness.start(lambda: FanOutWorkflow.fan_out(50))
         assert handle.result(timeout=60) == [i * i for i in range(50)]
     scheduled = [e for e in harness.history(handle) if e["eventType"] == "ActivityTaskScheduled"]
     assert len(scheduled) == 50
@@ -159,19 +159,19 @@ def test_fan_out_50_activities_with_all_future(harness: Harness) -> None:
 
 def test_any_future_returns_the_first_to_finish(harness: Harness) -> None:
     with harness.workers([RaceWorkflow], [Acts()], activity_pollers=2, activity_threads=2):
-        handle = harness.start(RaceWorkflow.race)
+        handle = harness.start(lambda: RaceWorkflow.race())
         assert handle.result(timeout=30) == "fast"
 
 
 def test_activity_failure_surfaces_with_the_original_exception(harness: Harness) -> None:
     with harness.workers([CatchFailureWorkflow], [Acts()]):
-        handle = harness.start(CatchFailureWorkflow.catch, "disk full")
+        handle = harness.start(lambda: CatchFailureWorkflow.catch("disk full"))
         assert handle.result(timeout=30) == ["ValueError", "disk full", "ValueError: disk full"]
 
 
 def test_workflow_failure_fails_the_execution(harness: Harness) -> None:
     with harness.workers([FailingWorkflow], [Acts()]):
-        handle = harness.start(FailingWorkflow.explode)
+        handle = harness.start(lambda: FailingWorkflow.explode())
         with pytest.raises(WorkflowFailedError) as info:
             handle.result(timeout=30)
     assert isinstance(info.value.cause, RuntimeError)
@@ -181,7 +181,7 @@ def test_workflow_failure_fails_the_execution(harness: Harness) -> None:
 
 def test_timer_fires_when_the_clock_advances(harness: Harness, server: EmbeddedServer) -> None:
     with harness.workers([TimerWorkflow], [Acts()]):
-        handle = harness.start(TimerWorkflow.nap, 120)
+        handle = harness.start(lambda: TimerWorkflow.nap(120))
         deadline = time.monotonic() + 20
         while not any(e["eventType"] == "TimerStarted" for e in harness.history(handle)):
             assert time.monotonic() < deadline, "the timer was never started"
@@ -204,9 +204,9 @@ def test_concurrent_executions_on_four_decider_threads(harness: Harness) -> None
         activity_pollers=2,
         activity_threads=8,
     ):
-        handles = {
-            tag: harness.start(EchoWorkflow.echo, tag, n) for n, tag in enumerate("abcdefghij")
-        }
+        handles = {}
+        for n, tag in enumerate("abcdefghij"):
+            handles[tag] = harness.start(lambda tag=tag, n=n: EchoWorkflow.echo(tag, n))
         results = {tag: handle.result(timeout=60) for tag, handle in handles.items()}
     for n, tag in enumerate("abcdefghij"):
         assert results[tag] == [tag, n * n, f"Hello {tag}-{n * n}!"]
@@ -217,7 +217,7 @@ def test_unknown_activity_type_fails_clearly(harness: Harness) -> None:
     harness.swf.register_domain(name=harness.domain, workflowExecutionRetentionPeriodInDays="1")
     harness.swf.register_activity_type(domain=harness.domain, name="Ghost.haunt", version="1.0")
     with harness.workers([GhostWorkflow], [Acts()]):
-        handle = harness.start(GhostWorkflow.haunt)
+        handle = harness.start(lambda: GhostWorkflow.haunt())
         reason = handle.result(timeout=30)
     assert reason.startswith("unknown activity type Ghost.haunt version 1.0: this worker")
     assert "Acts.square 1.0" in reason
@@ -234,7 +234,7 @@ def test_unknown_workflow_type_fails_the_execution(harness: Harness) -> None:
         defaultChildPolicy="TERMINATE",
     )
     with harness.workers([HelloWorkflow], [Acts()]):
-        handle = harness.start(EchoWorkflow.echo, "x", 1)
+        handle = harness.start(lambda: EchoWorkflow.echo("x", 1))
         with pytest.raises(WorkflowFailedError) as info:
             handle.result(timeout=30)
     assert info.value.reason is not None
@@ -246,7 +246,7 @@ def test_workers_restarted_mid_execution(harness: Harness) -> None:
     Acts.gate.clear()
     Acts.calls.clear()
     with harness.workers([TwoStepWorkflow], [Acts()]):
-        handle = harness.start(TwoStepWorkflow.two_steps)
+        handle = harness.start(lambda: TwoStepWorkflow.two_steps())
         assert Acts.gate.wait(30), "the first activity never ran"
     # Everything stopped after the first activity; brand-new workers finish the run.
     assert handle.describe()["executionInfo"]["executionStatus"] == "OPEN"
@@ -266,7 +266,7 @@ def test_run_once_drives_hello_world_step_by_step(harness: Harness) -> None:
     runner = harness.activity_worker(Acts())
     decider.ensure_registered()
     runner.ensure_registered()
-    handle = harness.start(HelloWorkflow.hello)
+    handle = harness.start(lambda: HelloWorkflow.hello())
     assert decider.run_once()  # schedules get_name
     assert runner.run_once()  # runs get_name
     assert decider.run_once()  # schedules greet

@@ -61,5 +61,5 @@ def moto_endpoint() -> Iterator[str]:
 def test_hello_world_on_moto(moto_endpoint: str) -> None:
     harness = Harness(moto_endpoint)
     with harness.workers([HelloWorkflow], [Acts()]):
-        handle = harness.start(HelloWorkflow.hello)
+        handle = harness.start(lambda: HelloWorkflow.hello())
         assert handle.result(timeout=60) == "Hello World!"

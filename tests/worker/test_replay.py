@@ -152,7 +152,7 @@ def record(path: Path = FIXTURE) -> None:
     with EmbeddedServer(port=0, database=":memory:", long_poll_seconds=1) as server:
         harness = Harness(server.endpoint_url)
         with harness.workers([HelloWorkflow], [Acts()]):
-            handle = harness.start(HelloWorkflow.hello)
+            handle = harness.start(lambda: HelloWorkflow.hello())
             assert handle.result(timeout=60) == "Hello World!"
         transport = make_swf_transport(endpoint_url=server.endpoint_url)
         pages: list[Any] = []

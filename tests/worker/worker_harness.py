@@ -77,14 +77,16 @@ class Harness:
             deciders.worker.close()
             runners.worker.close()
 
-    def start(
-        self, execute: Callable[..., Any], *args: Any, **kwargs: Any
-    ) -> WorkflowExecutionHandle:
-        """Start a run by calling an @execute method inside workflow_starter."""
+    def start(self, call: Callable[[], Any]) -> WorkflowExecutionHandle:
+        """Start a run: ``call`` invokes an @execute method inside workflow_starter.
+
+        The method must be looked up inside the block (``lambda: Wf.run(1)``),
+        because that is when the @execute descriptor sees the starter.
+        """
         with workflow_starter(
             None, REGION, self.domain, self.task_list, endpoint_url=self.endpoint_url
         ):
-            handle = execute(*args, **kwargs)
+            handle = call()
         assert isinstance(handle, WorkflowExecutionHandle)
         return handle
 
