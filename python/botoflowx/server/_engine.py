@@ -31,6 +31,7 @@ from botoflowx.server._engine_runs import (
 from botoflowx.server._faults import (
     DefaultUndefinedFault,
     DomainDeprecatedFault,
+    InternalFailure,
     LimitExceededFault,
     TypeDeprecatedFault,
     UnknownOperationException,
@@ -187,12 +188,18 @@ class Engine:
             SWFFault: the SWF error to answer with.
         """
         if operation == "PollForDecisionTask":
+            if self._closed:
+                return {"previousStartedEventId": 0, "startedEventId": 0}
             return self._poll_for_decision_task(params, region)
         if operation == "PollForActivityTask":
+            if self._closed:
+                return {"startedEventId": 0}
             return self._poll_for_activity_task(params, region)
         handler = self._ops.get(operation)
         if handler is None:
             raise UnknownOperationException(f"Unknown operation: {operation}")
+        if self._closed:
+            raise InternalFailure("The server is shutting down")
         with self._tx() as tx:
             return handler(tx, params, region)
 
@@ -259,7 +266,11 @@ class Engine:
                 if not rows:
                     due: float | None = self._store.read().scalar("SELECT MIN(due) FROM timeouts")
                     return due
-                for row in rows:
+            # One short transaction per timeout, so API calls interleave with a burst.
+            for row in rows:
+                with self._store.lock:
+                    if self._closed:
+                        return None
                     with self._tx() as tx:
                         # Another thread (advance_clock vs the scheduler) may have fired it,
                         # or a heartbeat re-armed it: then the row no longer matches.

@@ -25,6 +25,7 @@ __all__ = [
     "execution_of",
     "get_run",
     "open_run_by_workflow_id",
+    "purge_run",
     "request_cancel_run",
     "request_decision",
     "resolve_workflow_config",
@@ -351,6 +352,12 @@ def close_run(
     tx.run("DELETE FROM activities WHERE run_pk = ?", (pk,))
     tx.run("DELETE FROM timers WHERE run_pk = ?", (pk,))
     tx.run("DELETE FROM timeouts WHERE run_pk = ?", (pk,))
+    # The domain's retention period decides when the closed run and its history go;
+    # "NONE" and "0" mean right away (the scheduler purges it in its next round).
+    retention = tx.scalar("SELECT retention FROM domains WHERE region = ? AND name = ?",
+                          (run["region"], run["domain"]))
+    days = 0 if retention in (None, "NONE") else int(retention)
+    add_timeout(tx, pk, "PURGE", "", 0, tx.now + days * 86400)
     children = tx.all("SELECT child_pk FROM children WHERE parent_pk = ?", (pk,))
     tx.run("DELETE FROM children WHERE parent_pk = ?", (pk,))
     if child_policy in ("TERMINATE", "REQUEST_CANCEL"):
@@ -389,6 +396,15 @@ def _notify_parent(tx: Tx, run: sqlite3.Row, close_status: str, outcome: dict[st
         (run["parent_pk"], run["parent_initiated"]),
     )
     request_decision(tx, run["parent_pk"])
+
+
+def purge_run(tx: Tx, pk: int) -> None:
+    """Delete a closed run and its history once its retention period is over."""
+    tx.run("DELETE FROM events WHERE run_pk = ?", (pk,))
+    tx.run("DELETE FROM run_tags WHERE run_pk = ?", (pk,))
+    tx.run("DELETE FROM children WHERE child_pk = ?", (pk,))
+    tx.run("DELETE FROM timeouts WHERE run_pk = ?", (pk,))
+    tx.run("DELETE FROM runs WHERE pk = ? AND open = 0", (pk,))
 
 
 def terminate_run(

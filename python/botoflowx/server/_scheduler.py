@@ -15,7 +15,7 @@ from botoflowx.server._engine_runs import (
     DT_STARTED,
     append_event,
     close_run,
-    get_run,
+    purge_run,
     request_decision,
     schedule_decision_task,
 )
@@ -44,7 +44,13 @@ def fire_timeout(tx: Tx, row: sqlite3.Row) -> None:
     closed) are stale and ignored: ``gen`` names the event the timeout was armed for.
     """
     pk, kind, ref, gen = row["run_pk"], row["kind"], row["ref"], row["gen"]
-    run = get_run(tx, pk)
+    run = tx.one("SELECT * FROM runs WHERE pk = ?", (pk,))
+    if run is None:
+        return
+    if kind == "PURGE":
+        if not run["open"]:
+            purge_run(tx, pk)
+        return
     if not run["open"]:
         return
     if kind == "WF":

@@ -111,3 +111,17 @@ def test_describe_counts_and_pending(swf: Driver) -> None:
     assert swf.op("CountPendingActivityTasks", taskList={"name": "activities"})["count"] == 1
     with pytest.raises(UnknownResourceFault):
         swf.describe({"workflowId": execution["workflowId"], "runId": "nope"})
+
+
+def test_closed_runs_are_purged_after_the_retention_period(swf: Driver) -> None:
+    execution = swf.start()
+    swf.op("TerminateWorkflowExecution", workflowId=execution["workflowId"])
+    swf.advance(86400 - 60)
+    assert swf.describe(execution)["executionInfo"]["closeStatus"] == "TERMINATED"
+    swf.advance(60)
+    with pytest.raises(UnknownResourceFault):
+        swf.describe(execution)
+    with pytest.raises(UnknownResourceFault):
+        swf.history(execution)
+    assert swf.op("CountClosedWorkflowExecutions", startTimeFilter={"oldestDate": 0})[
+        "count"] == 0
