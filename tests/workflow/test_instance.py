@@ -635,3 +635,25 @@ def test_a_closed_run_discards_its_waiting_coroutines() -> None:
     out = d.start(True)
     assert summary(out) == [("StartTimer", "1", ""), ("CompleteWorkflowExecution", "", "")]
     assert ran == []
+
+
+def test_jobs_after_a_failed_start_are_ignored() -> None:
+    class BrokenInit(WorkflowDefinition):
+        def __init__(self, execution: Any = None) -> None:
+            raise RuntimeError("cannot build")
+
+        @execute(version="1.0", execution_start_to_close_timeout=60)
+        def run(self) -> None:
+            return None
+
+        @signal()
+        def poke(self) -> None:
+            return None
+
+    d = Driver(BrokenInit)
+    out = d.activate(
+        FakeJob("workflow_started", payload=input_of()),
+        FakeJob("signaled", name="poke", payload=input_of()),
+    )
+    assert summary(out) == [("FailWorkflowExecution", "", "")]
+    assert attrs(out[0])["reason"] == "RuntimeError: cannot build"

@@ -214,5 +214,4 @@ def coroutine(func: Callable[..., Any] | None = None) -> Any:
     def run(*args: Any, **kwargs: Any) -> Future[Any]:
         return start_coroutine(func, args, kwargs)
 
-    run.__botoflowx_coroutine__ = True  # type: ignore[attr-defined]
     return run

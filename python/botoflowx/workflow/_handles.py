@@ -144,5 +144,10 @@ class ChildWorkflowFuture(Future[Any]):
         self.handle: Any = None
         self.result_future: Future[Any] = Future(loop=instance._loop)
 
+    @property
+    def workflow_type(self) -> str:
+        """The child's workflow type name."""
+        return self._command.name
+
     def _describe(self) -> str:
         return f" {self.workflow_id}"

@@ -191,7 +191,7 @@ class WorkflowInstance(WorkflowRuntime):
             raise ValueError(
                 f"unrecognized activation job kind {job.kind!r} (event {job.event_id})"
             )
-        if self.closed and job.kind != "close_failed":
+        if self._close is not None and job.kind != "close_failed":
             # The run's outcome is decided; events that raced with the close decision are
             # answered by re-sending the close when SWF reports it failed.
             log.debug("workflow %s is closing; ignoring %s", self._execution, job.kind)
@@ -610,17 +610,14 @@ class WorkflowInstance(WorkflowRuntime):
             raise self._unknown(job, "child workflow")
         return future
 
-    def _child_error_kwargs(self, future: ChildWorkflowFuture, job: _Job) -> dict[str, Any]:
+    @staticmethod
+    def _child_error_kwargs(future: ChildWorkflowFuture, job: _Job) -> dict[str, Any]:
         return {
             "workflow_id": job.key,
             "run_id": job.run_id,
-            "workflow_type": str(self._command_name(future)),
+            "workflow_type": future.workflow_type,
             "event_id": job.event_id,
         }
-
-    @staticmethod
-    def _command_name(future: ChildWorkflowFuture) -> str:
-        return future._command.name
 
     def _apply_child_completed(self, job: _Job) -> None:
         future = self._child_result(job)
