@@ -201,6 +201,18 @@ class SWFHTTPServer(ThreadingHTTPServer):
             except OSError:
                 pass
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log an exception that escaped a connection's handler (instead of printing it).
+
+        A client that disconnects mid-request is routine; anything else is a bug
+        in the front and is logged with its traceback.
+        """
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            logger.debug("connection from %s ended: %r", client_address, exc)
+        else:
+            logger.exception("unhandled error on the connection from %s", client_address)
+
     @property
     def port(self) -> int:
         """The bound port."""
