@@ -8,6 +8,20 @@ ones (the decision diff) come out. No Python object is made per history event.
 """
 
 from collections.abc import Sequence
+from typing import final
+
+__all__ = [
+    "Activation",
+    "DecisionTaskPage",
+    "HistoryGapError",
+    "Job",
+    "MalformedHistoryError",
+    "NonDeterminismError",
+    "ReplayError",
+    "Replayer",
+    "WorkflowStarted",
+    "__version__",
+]
 
 __version__: str
 
@@ -33,6 +47,7 @@ class NonDeterminismError(ReplayError):
     event_id: int
     location: str
 
+@final
 class DecisionTaskPage:
     """One parsed response page (decision task or history)."""
 
@@ -54,9 +69,12 @@ class DecisionTaskPage:
     workflow_type_version: str | None
     next_page_token: str | None
     event_count: int
-    first_event_id: int  # 0 when the page has no events
-    last_event_id: int  # 0 when the page has no events
+    # In page order (a reverseOrder page has first > last); 0 when the page
+    # has no events.
+    first_event_id: int
+    last_event_id: int
 
+@final
 class WorkflowStarted:
     """The attributes of the run's ``WorkflowExecutionStarted`` event."""
 
@@ -76,6 +94,7 @@ class WorkflowStarted:
     parent_run_id: str | None
     parent_initiated_event_id: int
 
+@final
 class Job:
     """One thing that happened, for the workflow code to react to.
 
@@ -129,6 +148,7 @@ class Job:
     workflow_id: str | None
     run_id: str | None
 
+@final
 class Activation:
     """What the workflow code must process at one decision-task boundary."""
 
@@ -155,6 +175,7 @@ class Activation:
 # location: "file.py:42 in method" of the workflow code that made it.
 Command = tuple[str, str, str, str]
 
+@final
 class Replayer:
     """Replay state of one workflow run, fed page by page.
 
@@ -183,9 +204,18 @@ class Replayer:
                 ids 1..started_event_id with no gap.
             MalformedHistoryError: events are inconsistent (e.g. a
                 DecisionTaskCompleted naming an unknown started event).
+            ReplayError: a decision task this replayer handed out live timed
+                out, so the caller's workflow state is stale (replay the run
+                from the start with a new Replayer).
+
+        After any error but HistoryGapError the replayer refuses further use.
         """
     def next_activation(self) -> Activation | None:
-        """The next boundary not yet handed out, or None when caught up."""
+        """The next boundary not yet handed out, or None when caught up.
+
+        Raises:
+            ReplayError: the previous activation was not completed.
+        """
     def complete_activation(self, commands: Sequence[Command]) -> list[int]:
         """Match the commands of the last activation against history.
 
@@ -197,7 +227,8 @@ class Replayer:
         Raises:
             NonDeterminismError: a command differs from the recorded decision
                 at the same position, or one side has more than the other.
-            ReplayError: called with no activation outstanding.
+            ReplayError: called with no activation outstanding, or a command
+                has an unknown decision type.
         """
     @property
     def last_event_id(self) -> int:
@@ -206,4 +237,5 @@ class Replayer:
     def workflow_started(self) -> WorkflowStarted | None:
         """The run's start attributes, once event 1 is held."""
     @property
-    def event_count(self) -> int: ...
+    def event_count(self) -> int:
+        """How many events have been applied (ids 1..last_event_id)."""

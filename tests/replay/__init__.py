@@ -1,0 +1,1 @@
+"""Tests of the Rust replay core binding, ``botoflowx._replay``."""
