@@ -171,6 +171,9 @@ class EmbeddedServer:
             httpd.shutdown()  # returns once the accept loop has exited
             if thread is not None:
                 thread.join()
+            httpd.closing = True  # answers from now on close their connections
+            if not httpd.wait_for_calls(_DRAIN_SECONDS):
+                logger.warning("stopping with engine calls still running")
             try:
                 # Wakes every waiting long poll, which then answers its client.
                 engine.close()

@@ -53,6 +53,8 @@ _LINGER_IDLE_SECONDS = 1.0
 _MAX_CHUNK_LINE = 4096
 
 _SERVER_NAME = "botoflowx"
+# Long polls: they may wait for a minute, so shutdown wakes them rather than waiting.
+_POLL_OPERATIONS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
 
 
 class EngineLike(Protocol):
@@ -156,6 +158,7 @@ class SWFHTTPServer(ThreadingHTTPServer):
         self._idle_or_done = threading.Condition(self._lock)
         self._connections: set[socket.socket] = set()
         self._in_flight = 0
+        self._calls_in_flight = 0
         super().__init__(address, _SWFRequestHandler)
 
     # -- connection bookkeeping, used by the handler -------------------------------------
@@ -177,6 +180,34 @@ class SWFHTTPServer(ThreadingHTTPServer):
         with self._lock:
             self._in_flight -= 1
             self._idle_or_done.notify_all()
+
+    def call_started(self) -> None:
+        with self._lock:
+            self._calls_in_flight += 1
+
+    def call_finished(self) -> None:
+        with self._lock:
+            self._calls_in_flight -= 1
+            self._idle_or_done.notify_all()
+
+    def wait_for_calls(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for engine calls other than polls to return.
+
+        Shutdown calls it before closing the engine, so a RespondDecisionTaskCompleted
+        that is being applied finishes instead of failing on a closed database.
+        Polls are not waited for: closing the engine is what wakes them.
+
+        Returns:
+            True if no such call is left.
+        """
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._calls_in_flight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle_or_done.wait(remaining)
+            return True
 
     def drain(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for in-flight requests, then drop every connection.
@@ -329,7 +360,14 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             if prefix == SWF_TARGET_PREFIX and operation in server.validator.operations:
                 params = _parse_body(body)
                 server.validator.validate(operation, params)
-                result = _engine(server).handle(operation, params, region)
+                if operation in _POLL_OPERATIONS:
+                    result = _engine(server).handle(operation, params, region)
+                else:
+                    server.call_started()
+                    try:
+                        result = _engine(server).handle(operation, params, region)
+                    finally:
+                        server.call_finished()
             elif (
                 prefix == ADMIN_TARGET_PREFIX
                 and operation == "AdvanceClock"

@@ -505,3 +505,49 @@ def test_admin_advance_clock(make_front: Any) -> None:
         assert (status, header) == (400, "ValidationException")
     response, payload = post(conn, "BotoflowxAdmin.Other", {})
     assert error_of(response, payload)[2] == "UnknownOperationException"
+
+
+def test_shutdown_waits_for_engine_calls_but_not_for_polls(make_front: Any) -> None:
+    harness = make_front()
+    engine = harness.engine
+    in_call = threading.Event()
+    release = threading.Event()
+
+    def slow_respond(params: dict[str, Any]) -> None:
+        in_call.set()
+        release.wait(10)
+
+    def poll(params: dict[str, Any]) -> dict[str, Any]:
+        engine.closed.wait(10)
+        return {"startedEventId": 0}
+
+    engine.handlers["RespondActivityTaskCompleted"] = slow_respond
+    engine.handlers["PollForActivityTask"] = poll
+    threads = [
+        threading.Thread(
+            target=post,
+            args=(harness.connection(), "SimpleWorkflowService.PollForActivityTask", POLL),
+        ),
+        threading.Thread(
+            target=post,
+            args=(
+                harness.connection(),
+                "SimpleWorkflowService.RespondActivityTaskCompleted",
+                {"taskToken": "t"},
+            ),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    assert in_call.wait(5)
+    deadline = time.monotonic() + 5
+    while len(engine.calls) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert not harness.httpd.wait_for_calls(0.2)  # the respond call is still running
+    release.set()
+    assert harness.httpd.wait_for_calls(5)  # the waiting poll does not hold shutdown up
+    assert not engine.closed.is_set()
+    engine.close()
+    for thread in threads:
+        thread.join(5)
