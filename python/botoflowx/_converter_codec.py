@@ -246,16 +246,19 @@ def _encode_dict(value: dict[Any, Any], registry: TypeRegistry, depth: int) -> A
     try:
         for key, item in value.items():
             if type(key) is not str or key == TAG:
-                return _encode_dict_pairs(value, registry, depth)
+                break
             encoded = encode(item, registry, depth + 1)
             if encoded is not item:
                 if out is None:
                     out = dict(value)
                 out[key] = encoded
+        else:
+            return value if out is None else out
     except EncodeFailure as failure:
         failure.segments.append(f"[{short_repr(key)}]")
         raise
-    return value if out is None else out
+    # Found a key plain JSON cannot carry: start over in the pairs form.
+    return _encode_dict_pairs(value, registry, depth)
 
 
 def _encode_dict_pairs(value: dict[Any, Any], registry: TypeRegistry, depth: int) -> Any:
@@ -283,7 +286,11 @@ def _encode_tuple(value: tuple[Any, ...], registry: TypeRegistry, depth: int) ->
 
 
 def _canonical(encoded: Any) -> bytes:
-    return orjson.dumps(encoded, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(encoded, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        # Lone surrogates: sort by the form they will be written in.
+        return orjson.dumps(escape_surrogates(encoded), option=orjson.OPT_SORT_KEYS)
 
 
 def _encode_set_like(tag: str) -> Callable[[Any, TypeRegistry, int], Any]:
@@ -291,10 +298,7 @@ def _encode_set_like(tag: str) -> Callable[[Any, TypeRegistry, int], Any]:
         items = _encode_items(value, registry, depth, lambda i: f".<element {i}>")
         # Set iteration order depends on the hash seed; sort by the encoded JSON so
         # the same set always gives the same text (workflow code must be replayable).
-        try:
-            items.sort(key=_canonical)
-        except (TypeError, orjson.JSONEncodeError):
-            pass  # e.g. lone surrogates; orjson reports those once, later
+        items.sort(key=_canonical)
         return _tagged(tag, items)
 
     return encode_set
@@ -745,7 +749,7 @@ def _hashable_items(tag: str, items: list[Any]) -> list[Any]:
     for index, item in enumerate(items):
         try:
             hash(item)
-        except TypeError:
+        except Exception:  # TypeError normally; a registered type's __hash__ may raise anything
             failure = DecodeFailure(
                 f"malformed {tag!r} object: element of unhashable type {type(item).__name__}",
                 tag=tag,
@@ -775,7 +779,7 @@ def _decode_pairs(payload: Any, registry: TypeRegistry, depth: int) -> dict[Any,
             raise failure
         try:
             out[pair[0]] = pair[1]
-        except TypeError:
+        except Exception:  # unhashable (TypeError), or a registered type's __hash__ failing
             failure = DecodeFailure(
                 f"malformed 'dict' object: key of unhashable type {type(pair[0]).__name__}"
             )

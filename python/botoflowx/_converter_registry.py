@@ -246,7 +246,9 @@ class TypeRegistry:
             return decorator
         if not isinstance(cls, type):
             raise TypeError(f"register() takes a class, got {cls!r}")
-        entry = _entry_for(cls, _check_name(name or default_name(cls), cls), encode, decode)
+        entry = _entry_for(
+            cls, _check_name(default_name(cls) if name is None else name, cls), encode, decode
+        )
         self._add(entry)
         return cls
 
