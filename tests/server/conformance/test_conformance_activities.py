@@ -215,3 +215,16 @@ def test_activity_tasks_are_routed_by_task_list(domain: SWFDomain) -> None:
     assert domain.expect_activity()["activityId"] == "default-list"
     assert domain.poll_activity("special") is None
     assert len(events_of(domain.history(execution), "ActivityTaskStarted")) == 2
+
+
+def test_higher_priority_activity_tasks_are_delivered_first(domain: SWFDomain) -> None:
+    # SWF "will attempt to deliver higher-priority tasks on a task list before those with
+    # lower priority"; with every task queued before the first poll there is no race.
+    priorities = {"low": "-5", "default": None, "high": "10", "highest": "2147483647"}
+    decisions = [
+        schedule_activity(domain.activity_type, name, **({} if p is None else {"taskPriority": p}))
+        for name, p in priorities.items()
+    ]
+    domain.start_and_decide(decisions)
+    order = [domain.expect_activity()["activityId"] for _ in priorities]
+    assert order == ["highest", "high", "default", "low"]

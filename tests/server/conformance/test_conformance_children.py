@@ -316,3 +316,22 @@ def test_request_cancel_external_execution_both_sides(domain: SWFDomain) -> None
     assert target_events[-1]["eventType"] == "DecisionTaskScheduled"
     assert domain.describe(target)["executionInfo"]["cancelRequested"] is True
     assert len(events_of(target_events, "DecisionTaskScheduled")) == 2
+
+
+def test_child_policy_does_not_apply_when_the_parent_completes(domain: SWFDomain) -> None:
+    # SWF applies the child policy on terminate and on timeout; a parent that completes
+    # on its own leaves its open children running.
+    parent, _ = _start_child(domain, "kid-outlives", childPolicy="TERMINATE")
+    child = _child_run(domain, parent)
+    # A signal guarantees the parent a decision task (ChildWorkflowExecutionStarted may not).
+    domain.client.signal_workflow_execution(domain=domain.name, **parent, signalName="finish")
+    task = domain.expect_decision()
+    assert task.execution == parent
+    domain.decide(task, [complete_workflow("parent-done")])
+    assert domain.describe(parent)["executionInfo"]["closeStatus"] == "COMPLETED"
+    child_info = domain.describe(child)["executionInfo"]
+    assert child_info["executionStatus"] == "OPEN"
+    assert event_types(domain.history(child)) == [
+        "WorkflowExecutionStarted",
+        "DecisionTaskScheduled",
+    ]

@@ -15,6 +15,7 @@ from helpers.swf import (
     error_code,
     event_types,
     events_of,
+    new_domain,
     only,
 )
 
@@ -287,3 +288,23 @@ def test_permanent_override_without_timeout(swf_server: ServerProcess, domain: S
     domain.decide(second, [])
     _signal(domain, execution, "two")
     assert domain.expect_decision("moved").execution == execution
+
+
+def test_execution_context_is_recorded_on_decision_task_completed(domain: SWFDomain) -> None:
+    execution = domain.start()
+    domain.decide(domain.expect_decision(), [], executionContext="state-1")
+    _signal(domain, execution)
+    domain.decide(domain.expect_decision(), [])
+    completed = events_of(domain.history(execution), "DecisionTaskCompleted")
+    assert attrs(completed[0])["executionContext"] == "state-1"
+    assert "executionContext" not in attrs(completed[1])
+    # The latest context given is what DescribeWorkflowExecution reports.
+    assert domain.describe(execution)["latestExecutionContext"] == "state-1"
+
+
+def test_task_lists_are_per_domain(swf: Any, domain: SWFDomain) -> None:
+    other = new_domain(swf)
+    shared = "same-name-in-two-domains"
+    mine = domain.start(taskList={"name": shared})
+    assert other.poll_decision(shared) is None, "a domain saw another domain's task"
+    assert domain.expect_decision(shared).execution == mine

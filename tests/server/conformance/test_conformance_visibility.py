@@ -43,24 +43,27 @@ class Fleet:
             )
             # Distinct start times make the ordering and the time filters observable.
             swf_server.advance_clock(10)
-        domain.decide(_task_for(domain, self.runs["done"]), [complete_workflow("ok")])
-        swf_server.advance_clock(10)
-        domain.decide(_task_for(domain, self.runs["failed"]), [decision("FailWorkflowExecution")])
-        swf_server.advance_clock(10)
+        # Close in the reverse of the start order, so start-time and close-time orderings
+        # of the closed executions differ.
+        tokens = _first_tasks(domain, 3)  # open-red, done and failed share the default list
         domain.client.terminate_workflow_execution(domain=domain.name, **self.runs["killed"])
+        swf_server.advance_clock(10)
+        domain.decide(tokens["failed"], [decision("FailWorkflowExecution")])
+        swf_server.advance_clock(10)
+        domain.decide(tokens["done"], [complete_workflow("ok")])
+        domain.decide(tokens["open-red"], [])
 
     def info(self, workflow_id: str) -> dict[str, Any]:
         return dict(self.domain.describe(self.runs[workflow_id])["executionInfo"])
 
 
-def _task_for(domain: SWFDomain, execution: dict[str, str]) -> str:
-    """Take decision tasks from the default list until the one for ``execution`` shows up."""
-    for _ in range(10):
+def _first_tasks(domain: SWFDomain, count: int) -> dict[str, str]:
+    """Take ``count`` decision tasks from the default list; return tokens by workflowId."""
+    tokens: dict[str, str] = {}
+    for _ in range(count):
         task = domain.expect_decision()
-        if task.execution == execution:
-            return task.token
-        domain.decide(task, [])
-    raise AssertionError(f"no decision task for {execution}")
+        tokens[task.execution["workflowId"]] = task.token
+    return tokens
 
 
 @pytest.fixture
@@ -102,7 +105,13 @@ def test_list_open_and_closed_default_order_is_newest_first(fleet: Fleet) -> Non
         "open-blue",
     ]
     assert _list(domain, True, startTimeFilter=ALL_TIME) == ["killed", "failed", "done"]
-    assert _list(domain, True, closeTimeFilter=ALL_TIME) == ["killed", "failed", "done"]
+    # With a close-time filter the order is by close time (newest first).
+    assert _list(domain, True, closeTimeFilter=ALL_TIME) == ["done", "failed", "killed"]
+    assert _list(domain, True, closeTimeFilter=ALL_TIME, reverseOrder=True) == [
+        "killed",
+        "failed",
+        "done",
+    ]
     assert _list(domain, True, startTimeFilter=ALL_TIME, reverseOrder=True) == [
         "done",
         "failed",
@@ -375,3 +384,29 @@ def test_count_pending_tasks(domain: SWFDomain) -> None:
     assert pending("activity", domain.activity_task_list) == 3
     assert pending("activity", "unused-list") == 0
     assert len(executions) == 3
+
+
+def test_close_status_filter_for_the_other_close_kinds(
+    swf_server: ServerProcess, domain: SWFDomain
+) -> None:
+    canceled = domain.start(workflow_id="canceled")
+    domain.client.request_cancel_workflow_execution(domain=domain.name, **canceled)
+    domain.decide(domain.expect_decision(), [decision("CancelWorkflowExecution")])
+    continued = domain.start(workflow_id="continued")
+    domain.decide(domain.expect_decision(), [decision("ContinueAsNewWorkflowExecution")])
+    domain.start(workflow_id="timed-out", executionStartToCloseTimeout="30")
+    swf_server.advance_clock(31)
+
+    def closed_with(status: str) -> list[str]:
+        return _list(domain, True, startTimeFilter=ALL_TIME, closeStatusFilter={"status": status})
+
+    assert closed_with("CANCELED") == ["canceled"]
+    assert closed_with("CONTINUED_AS_NEW") == ["continued"]
+    assert closed_with("TIMED_OUT") == ["timed-out"]
+    assert closed_with("COMPLETED") == []
+    # The continued run's successor is open under the same workflowId.
+    open_runs = domain.client.list_open_workflow_executions(
+        domain=domain.name, startTimeFilter=ALL_TIME, executionFilter={"workflowId": "continued"}
+    )["executionInfos"]
+    assert len(open_runs) == 1
+    assert open_runs[0]["execution"]["runId"] != continued["runId"]
