@@ -36,6 +36,7 @@ class Acts:
     """Activities used by the scenarios below."""
 
     gate = threading.Event()
+    release = threading.Event()
     calls: list[str] = []
 
     @activity(version="1.0")
@@ -64,6 +65,7 @@ class Acts:
         Acts.calls.append(f"step {step}")
         if step == 1:
             Acts.gate.set()
+            assert Acts.release.wait(30)
         return step
 
 
@@ -215,7 +217,12 @@ def test_concurrent_executions_on_four_decider_threads(harness: Harness) -> None
 def test_unknown_activity_type_fails_clearly(harness: Harness) -> None:
     # Registered in the domain, but no worker on this task list hosts it.
     harness.swf.register_domain(name=harness.domain, workflowExecutionRetentionPeriodInDays="1")
-    harness.swf.register_activity_type(domain=harness.domain, name="Ghost.haunt", version="1.0")
+    harness.swf.register_activity_type(
+        domain=harness.domain,
+        name="Ghost.haunt",
+        version="1.0",
+        defaultTaskList={"name": harness.task_list},
+    )
     with harness.workers([GhostWorkflow], [Acts()]):
         handle = harness.start(lambda: GhostWorkflow.haunt())
         reason = handle.result(timeout=30)
@@ -244,12 +251,20 @@ def test_unknown_workflow_type_fails_the_execution(harness: Harness) -> None:
 
 def test_workers_restarted_mid_execution(harness: Harness) -> None:
     Acts.gate.clear()
+    Acts.release.clear()
     Acts.calls.clear()
-    with harness.workers([TwoStepWorkflow], [Acts()]):
+    with harness.workers([TwoStepWorkflow], [Acts()], activity_threads=1) as (_, runners):
         handle = harness.start(lambda: TwoStepWorkflow.two_steps())
         assert Acts.gate.wait(30), "the first activity never ran"
-    # Everything stopped after the first activity; brand-new workers finish the run.
+        # Its only slot is busy, so the activity executor has no poll in flight:
+        # once stopped it cannot pick up the second step.
+        runners.stop()
+        Acts.release.set()
+        assert runners.join(timeout=30)
+    assert Acts.calls == ["step 1"]
     assert handle.describe()["executionInfo"]["executionStatus"] == "OPEN"
+
+    # Brand-new workers (no state carried over) replay the history and finish the run.
     with harness.workers([TwoStepWorkflow], [Acts()]):
         assert handle.result(timeout=30) == [1, 2]
     assert Acts.calls == ["step 1", "step 2"]
