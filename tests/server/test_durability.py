@@ -8,12 +8,14 @@ real-time timers are short, and long ones are reached by advancing the clock aft
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError
 
 from helpers.server import ServerProcess
 from helpers.swf import (
@@ -210,3 +212,62 @@ def test_clean_restart_keeps_open_executions(file_server: ServerProcess) -> None
     assert task.execution == execution
     domain.decide(task, [complete_workflow()])
     assert domain.describe(execution)["executionInfo"]["closeStatus"] == "COMPLETED"
+
+
+def test_acknowledged_calls_under_load_survive_kill_9(file_server: ServerProcess) -> None:
+    domain = new_domain(make_client(file_server.endpoint_url))
+    target = domain.start(workflow_id="load-target")
+    acknowledged_signals: list[str] = []
+    acknowledged_starts: list[dict[str, str]] = []
+    stop = threading.Event()
+
+    def signal_forever() -> None:
+        client = make_client(file_server.endpoint_url, read_timeout=5)
+        i = 0
+        while not stop.is_set():
+            try:
+                client.signal_workflow_execution(
+                    domain=domain.name, **target, signalName="tick", input=str(i)
+                )
+            except (BotoCoreError, ClientError):  # the server died: never acknowledged
+                return
+            acknowledged_signals.append(str(i))
+            i += 1
+
+    def start_forever() -> None:
+        client = make_client(file_server.endpoint_url, read_timeout=5)
+        i = 0
+        while not stop.is_set():
+            workflow_id = f"load-{i}"
+            try:
+                run = client.start_workflow_execution(
+                    domain=domain.name, workflowId=workflow_id, workflowType=domain.workflow_type
+                )
+            except (BotoCoreError, ClientError):
+                return
+            acknowledged_starts.append({"workflowId": workflow_id, "runId": run["runId"]})
+            i += 1
+
+    threads = [threading.Thread(target=signal_forever), threading.Thread(target=start_forever)]
+    for thread in threads:
+        thread.start()
+    assert _wait_for(lambda: len(acknowledged_signals) > 20 and len(acknowledged_starts) > 5, 30)
+    file_server.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    file_server.start()
+    domain = _rebind(domain, file_server)
+
+    events = domain.history(target)
+    assert [e["eventId"] for e in events] == list(range(1, len(events) + 1))
+    recorded = [attrs(e)["input"] for e in events_of(events, "WorkflowExecutionSignaled")]
+    assert recorded[: len(acknowledged_signals)] == acknowledged_signals, (
+        "an answered signal was lost"
+    )
+    assert len(recorded) - len(acknowledged_signals) <= 1, "only the in-flight call may be extra"
+    for execution in acknowledged_starts:
+        info = domain.describe(execution)["executionInfo"]
+        assert info["executionStatus"] == "OPEN", execution
+    # The recovered server still schedules work for them.
+    assert domain.expect_decision() is not None

@@ -513,3 +513,54 @@ def test_deprecated_type_and_unknown_domain_do_not_leak_between_domains(swf: Any
     swf.deprecate_activity_type(domain=first.name, activityType=first.activity_type)
     execution, _ = second.start_and_decide([schedule_activity(second.activity_type, "a")])
     assert "ActivityTaskScheduled" in event_types(second.history(execution))
+
+
+def test_continue_as_new_with_deprecated_type_fails(domain: SWFDomain) -> None:
+    execution = domain.start()
+    task = domain.expect_decision()
+    domain.client.deprecate_workflow_type(domain=domain.name, workflowType=domain.workflow_type)
+    domain.decide(task, [decision("ContinueAsNewWorkflowExecution")])
+    events = domain.history(execution)
+    assert attrs(only(events, "ContinueAsNewWorkflowExecutionFailed")) == {
+        "cause": "WORKFLOW_TYPE_DEPRECATED",
+        "decisionTaskCompletedEventId": _completed_id(events),
+    }
+    # A running execution of a deprecated type carries on.
+    assert domain.describe(execution)["executionInfo"]["executionStatus"] == "OPEN"
+    assert events[-1]["eventType"] == "DecisionTaskScheduled"
+
+
+@pytest.mark.parametrize(
+    ("omitted", "cause"),
+    [
+        ("executionStartToCloseTimeout", "DEFAULT_EXECUTION_START_TO_CLOSE_TIMEOUT_UNDEFINED"),
+        ("taskStartToCloseTimeout", "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED"),
+    ],
+)
+def test_continue_as_new_without_value_or_default(
+    domain: SWFDomain, omitted: str, cause: str
+) -> None:
+    bare = domain.register_workflow_type()
+    given: dict[str, Any] = {
+        "taskList": {"name": "bare-list"},
+        "executionStartToCloseTimeout": "100",
+        "taskStartToCloseTimeout": "10",
+        "childPolicy": "TERMINATE",
+    }
+    execution = domain.start(workflow_type=bare, **given)
+    task = domain.expect_decision("bare-list")
+    del given[omitted]
+    domain.decide(task, [decision("ContinueAsNewWorkflowExecution", **given)])
+    events = domain.history(execution)
+    assert attrs(only(events, "ContinueAsNewWorkflowExecutionFailed"))["cause"] == cause
+    assert domain.describe(execution)["executionInfo"]["executionStatus"] == "OPEN"
+
+
+def test_decision_for_a_terminated_run_is_unknown_resource(domain: SWFDomain) -> None:
+    execution = domain.start()
+    task = domain.expect_decision()
+    domain.client.terminate_workflow_execution(domain=domain.name, **execution)
+    with pytest.raises(ClientError) as err:
+        domain.decide(task, [complete_workflow("too late")])
+    assert error_code(err.value) == "UnknownResourceFault"
+    assert domain.history(execution)[-1]["eventType"] == "WorkflowExecutionTerminated"

@@ -193,3 +193,18 @@ def test_one_timeout_only_per_activity(swf_server: ServerProcess, domain: SWFDom
     events = domain.history(execution)
     assert len(events_of(events, "ActivityTaskTimedOut")) == 1
     assert events_of(events, "DecisionTaskScheduled")[-1]["eventId"] == events[-1]["eventId"]
+
+
+def test_workflow_timeout_during_a_started_decision(
+    swf_server: ServerProcess, domain: SWFDomain
+) -> None:
+    execution = domain.start(executionStartToCloseTimeout="20", taskStartToCloseTimeout="100")
+    task = domain.expect_decision()
+    swf_server.advance_clock(21)
+    events = domain.history(execution)
+    assert events[-1]["eventType"] == "WorkflowExecutionTimedOut"
+    assert "DecisionTaskTimedOut" not in event_types(events)
+    with pytest.raises(ClientError) as err:
+        domain.decide(task, [])
+    assert error_code(err.value) == "UnknownResourceFault"
+    assert domain.history(execution) == events
