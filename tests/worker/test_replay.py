@@ -106,13 +106,14 @@ def test_each_decision_task_replays_to_the_recorded_decisions() -> None:
         assert produced == recorded, f"decision task started at event {started_id}"
 
 
-def test_full_history_replays_with_nothing_new_to_decide() -> None:
+def test_whole_history_replays_with_nothing_new_to_decide() -> None:
+    # Up to the close event every decision is already recorded: replay only.
     fixture = load_fixture()
     events = all_events(fixture)
-    last_started = max(e["eventId"] for e in events if e["eventType"] == "DecisionTaskStarted")
+    assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
     result = decide(
         parsed_pages(fixture),
-        last_started,
+        events[-1]["eventId"],
         definitions_for(HelloWorkflow),
         workflow_id=fixture["workflow_id"],
         run_id=fixture["run_id"],
