@@ -1,4 +1,31 @@
-"""The embedded SWF server's engine: every SWF operation over the SQLite store."""
+"""The embedded SWF server's engine: every SWF operation over the SQLite store.
+
+Module map: ``_store`` (schema, the one guarded connection), ``_engine_runs`` (history
+appends, decision-task scheduling, start/close/child policy), ``_decisions`` (batch
+validation and application), ``_scheduler`` (due timeouts), ``_registry`` (domains,
+types, tags), ``_visibility`` (history pages, describe, list, count), ``_tokens`` and
+``_limits``.
+
+Choices where SWF's documentation is silent (see ``shared/reference/swf.md`` section 11):
+
+* A DecisionTaskScheduled queued while a task is started is written when that task
+  completes (after DecisionTaskCompleted and the batch's events) or times out, so a
+  history never shows two outstanding decision tasks.
+* ``previousStartedEventId`` is the started event of the last *completed* decision task.
+* ``startAtPreviousStartedEvent`` starts the page at that same event.
+* UNHANDLED_DECISION: a close decision fails when an event that needs a decision
+  arrived while the task was started.
+* A task-list override stays in force for later tasks until another completion names
+  a list or a temporary override's task times out (schedule-to-start, or start-to-close
+  of a task on the override list); the revert goes to the run's start task list.
+* Activity and timer ids must be unique among the run's *open* activities and timers.
+* ChildWorkflowExecutionStarted schedules a decision task; the child policy applies
+  when a run is terminated or times out (not on complete, fail, cancel).
+* StartChildWorkflowExecution problems with the decision itself (type, defaults, open
+  children limit) fail it with ``initiatedEventId`` 0; problems starting the child
+  (WORKFLOW_ALREADY_RUNNING) fail it after StartChildWorkflowExecutionInitiated.
+* Closed runs are deleted when the domain's retention period ends ("NONE"/"0": at once).
+"""
 
 from __future__ import annotations
 
@@ -384,8 +411,6 @@ class Engine:
                 require_domain(tx, region, domain)
                 return self._decision_page(tx, None, bound, reverse, size, 1,
                                            params["nextPageToken"])
-        with self._tx() as tx:
-            require_domain(tx, region, domain)
 
         def claim() -> dict[str, Any] | None:
             with self._tx() as tx:
@@ -395,6 +420,8 @@ class Engine:
                     (region, domain, task_list, DT_SCHEDULED),
                 )
                 if row is None:
+                    # Only an empty list can hide an unknown domain; check it then.
+                    require_domain(tx, region, domain)
                     return None
                 return self._start_decision_task(tx, row["pk"], params, bound, reverse, size,
                                                  at_previous)
@@ -452,8 +479,6 @@ class Engine:
 
     def _poll_for_activity_task(self, params: dict[str, Any], region: str) -> dict[str, Any]:
         domain, task_list = params["domain"], params["taskList"]["name"]
-        with self._tx() as tx:
-            require_domain(tx, region, domain)
 
         def claim() -> dict[str, Any] | None:
             with self._tx() as tx:
@@ -463,6 +488,7 @@ class Engine:
                     (region, domain, task_list),
                 )
                 if row is None:
+                    require_domain(tx, region, domain)
                     return None
                 return self._start_activity_task(tx, row, params.get("identity"))
 
