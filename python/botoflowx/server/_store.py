@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from botoflowx.server._faults import InternalFailure
+
 __all__ = ["SCHEMA_VERSION", "Store", "Tx"]
 
 SCHEMA_VERSION = 1
@@ -186,6 +188,7 @@ class Store:
         """Open (creating if needed) the database and its schema."""
         self.database = database
         self.lock = threading.RLock()
+        self._closed = False
         self._conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         if database != ":memory:":
@@ -218,6 +221,8 @@ class Store:
             now: the engine clock's time for this call (used for every event it writes).
         """
         with self.lock:
+            if self._closed:
+                raise InternalFailure("The server is shutting down")
             self._conn.execute("BEGIN IMMEDIATE")
             tx = Tx(self._conn, now, self._seq)
             try:
@@ -232,6 +237,7 @@ class Store:
         return Tx(self._conn, 0.0)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection; later transactions raise InternalFailure."""
         with self.lock:
+            self._closed = True
             self._conn.close()

@@ -11,7 +11,7 @@ from engine_support import Driver, attrs, schedule_activity, start_timer
 
 from botoflowx.server._clock import TestClock
 from botoflowx.server._engine import Engine
-from botoflowx.server._faults import UnknownResourceFault
+from botoflowx.server._faults import InternalFailure, LimitExceededFault, UnknownResourceFault
 from botoflowx.server._limits import EVENT_LIMIT
 
 
@@ -132,3 +132,30 @@ def test_restart_recovers_timers_and_tasks(tmp_path: Path, downtime: int) -> Non
             "DecisionTaskStarted"]
     finally:
         second.close()
+
+
+def test_open_activities_limit(swf: Driver) -> None:
+    execution = swf.start()
+    swf.decide(swf.poll_decision(), *[schedule_activity(str(i)) for i in range(1000)])
+    swf.op("SignalWorkflowExecution", workflowId=execution["workflowId"], signalName="go")
+    swf.decide(swf.poll_decision(), schedule_activity("one-too-many"))
+    failed = [e for e in swf.history(execution) if e["eventType"] == "ScheduleActivityTaskFailed"]
+    assert attrs(failed[-1])["cause"] == "OPEN_ACTIVITIES_LIMIT_EXCEEDED"
+
+
+def test_open_executions_limit(swf: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    import botoflowx.server._engine as engine_module
+
+    monkeypatch.setattr(engine_module, "OPEN_EXECUTIONS_PER_DOMAIN", 2)
+    first = swf.start()
+    swf.start()
+    with pytest.raises(LimitExceededFault):
+        swf.start()
+    swf.op("TerminateWorkflowExecution", workflowId=first["workflowId"])
+    swf.start()  # closing one frees a slot
+
+
+def test_calls_after_close_fail_cleanly(engine: Engine, swf: Driver) -> None:
+    engine.close()
+    with pytest.raises(InternalFailure):
+        swf("DescribeDomain", name="dom")
