@@ -49,6 +49,9 @@ IDLE_CONNECTION_SECONDS = 120.0
 _LINGER_MAX_BYTES = 16 * 1024 * 1024
 _LINGER_SECONDS = 10.0
 _LINGER_IDLE_SECONDS = 1.0
+# Request-head limits, as http.client applies them.
+_MAX_HEADER_LINE = 65536
+_MAX_HEADERS = 100
 # Upper bound for one chunk-size line of a chunked body (hex size plus extensions).
 _MAX_CHUNK_LINE = 4096
 
@@ -82,6 +85,38 @@ class _ClientHTTPError(SWFFault):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class RequestHeaders:
+    """A request's header fields: case-insensitive lookups over the fields as received.
+
+    http.server parses headers with the email package, which costs more than
+    the rest of the request pipeline together; SWF requests need none of its
+    generality (no folding, no MIME), so the front parses the head itself.
+    """
+
+    __slots__ = ("_first", "_items")
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._items = items
+        first: dict[str, str] = {}
+        for name, value in items:
+            first.setdefault(name.lower(), value)
+        self._first = first
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """Return the first value of ``name`` (any case), or ``default``."""
+        return self._first.get(name.lower(), default)
+
+    def get_all(self, name: str) -> list[str] | None:
+        """Return every value of ``name`` (any case) in order, or None if absent."""
+        lower = name.lower()
+        values = [value for key, value in self._items if key.lower() == lower]
+        return values or None
+
+    def items(self) -> list[tuple[str, str]]:
+        """Return every (name, value) field in the order received."""
+        return list(self._items)
 
 
 class _DateCache:
@@ -261,9 +296,71 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     timeout = IDLE_CONNECTION_SECONDS
 
+    request_headers: RequestHeaders
+    raw_requestline: bytes
+
     def setup(self) -> None:
         super().setup()
         self.server.track(self.connection)
+
+    def parse_request(self) -> bool:
+        """Parse the request line and header fields of one request.
+
+        Same contract as ``BaseHTTPRequestHandler.parse_request`` (which it
+        replaces for speed; see RequestHeaders): on failure an error has been
+        sent and False is returned. HTTP/1.0 and HTTP/1.1 only.
+        """
+        self.command = ""
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.requestline = requestline
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) != 3:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            return False
+        command, path, version = words
+        if version not in ("HTTP/1.1", "HTTP/1.0"):
+            self.send_error(
+                HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Unsupported HTTP version ({version!r})"
+            )
+            return False
+        self.command, self.path, self.request_version = command, path, version
+        items: list[tuple[str, str]] = []
+        while True:
+            line = self.rfile.readline(_MAX_HEADER_LINE + 1)
+            if len(line) > _MAX_HEADER_LINE:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(items) >= _MAX_HEADERS:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+                return False
+            name, colon, value = line.partition(b":")
+            # Folded lines and whitespace around a field name are obsolete syntax
+            # that proxies read differently: refuse them rather than guess.
+            if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Malformed header line {line[:80]!r}")
+                return False
+            items.append((name.decode("latin-1"), value.strip().decode("latin-1")))
+        headers = RequestHeaders(items)
+        self.request_headers = headers
+        connection = (headers.get("Connection") or "").lower()
+        self.close_connection = version == "HTTP/1.0"
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        if (
+            version == "HTTP/1.1"
+            and (headers.get("Expect") or "").lower() == "100-continue"
+            and not self.handle_expect_100()
+        ):
+            return False
+        return True
 
     def finish(self) -> None:
         try:
@@ -285,7 +382,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
 
     def handle_expect_100(self) -> bool:
         """Refuse an oversize body before the client sends it, instead of inviting it."""
-        length = (self.headers.get("Content-Length") or "").strip()
+        length = (self.request_headers.get("Content-Length") or "").strip()
         limit = self.server.max_request_bytes
         if length.isdigit() and int(length) > limit:
             self.close_connection = True
@@ -350,7 +447,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
                 )
             body = self._read_body()
             server = self.server
-            headers = self.headers
+            headers = self.request_headers
             if server.verifier is not None:
                 region = server.verifier.verify("POST", path, query, headers.items(), body)
             else:
@@ -394,8 +491,8 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         """Read the request body, refusing anything above the size cap before reading it."""
         limit = self.server.max_request_bytes
-        transfer_encoding = self.headers.get("Transfer-Encoding")
-        lengths = self.headers.get_all("Content-Length") or []
+        transfer_encoding = self.request_headers.get("Transfer-Encoding")
+        lengths = self.request_headers.get_all("Content-Length") or []
         if transfer_encoding is not None:
             if lengths:
                 # Both framings at once is the classic request-smuggling shape.
@@ -492,8 +589,8 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
 
     def _drain_small_body(self) -> None:
         """Consume a refused request's body if it is small, else drop the connection."""
-        lengths = self.headers.get_all("Content-Length") or []
-        if self.headers.get("Transfer-Encoding") is not None:
+        lengths = self.request_headers.get_all("Content-Length") or []
+        if self.request_headers.get("Transfer-Encoding") is not None:
             self.close_connection = True
             return
         if not lengths:

@@ -551,3 +551,69 @@ def test_shutdown_waits_for_engine_calls_but_not_for_polls(make_front: Any) -> N
     engine.close()
     for thread in threads:
         thread.join(5)
+
+
+# -- the request head parser --------------------------------------------------------------------
+
+LIST_BODY = b'{"registrationStatus": "REGISTERED"}'
+
+
+def head(request_line: bytes, *fields: bytes, body: bytes = LIST_BODY) -> bytes:
+    lines = [request_line, *fields, b"Content-Length: " + str(len(body)).encode()]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (
+            head(
+                b"POST / HTTP/1.1", b"X-Amz-Target: SimpleWorkflowService.ListDomains", b" folded"
+            ),
+            400,
+        ),
+        (head(b"POST / HTTP/1.1", b"X-Amz-Target SimpleWorkflowService.ListDomains"), 400),
+        (head(b"POST / HTTP/1.1", b"X-Amz-Target : SimpleWorkflowService.ListDomains"), 400),
+        (head(b"POST / HTTP/1.1", *[b"X-Pad-%d: x" % i for i in range(101)]), 431),
+        (head(b"POST / HTTP/1.1", b"X-Long: " + b"x" * 70000), 431),
+        (head(b"POST / HTTP/2.0", b"X-Amz-Target: SimpleWorkflowService.ListDomains"), 505),
+        (head(b"POST /", b"X-Amz-Target: SimpleWorkflowService.ListDomains"), 400),
+    ],
+    ids=["folded", "no-colon", "space-before-colon", "too-many", "too-long", "http2", "http09"],
+)
+def test_malformed_request_heads_are_refused(front: Any, request_bytes: bytes, status: int) -> None:
+    raw = raw_exchange(front.port, request_bytes)
+    response_head, _, body = raw.partition(b"\r\n\r\n")
+    assert response_head.startswith(b"HTTP/1.1 %d" % status), response_head
+    assert b"Connection: close" in response_head
+    assert "__type" in json.loads(body)
+    assert front.engine.calls == []
+
+
+def test_header_names_are_case_insensitive(front: Any) -> None:
+    raw = raw_exchange(
+        front.port,
+        head(
+            b"POST / HTTP/1.1",
+            b"x-amz-target: SimpleWorkflowService.ListDomains",
+            b"connection: close",
+        ),
+    )
+    assert raw.startswith(b"HTTP/1.1 200")
+    assert front.engine.calls == [
+        ("ListDomains", {"registrationStatus": "REGISTERED"}, "us-east-1")
+    ]
+
+
+def test_http_1_0_closes_unless_keep_alive_is_asked(front: Any) -> None:
+    target = b"X-Amz-Target: SimpleWorkflowService.ListDomains"
+    raw = raw_exchange(front.port, head(b"POST / HTTP/1.0", target))
+    assert raw.startswith(b"HTTP/1.1 200") and b"Connection: close" in raw
+    with socket.create_connection(("127.0.0.1", front.port), timeout=5) as sock:
+        for _ in range(2):  # two requests on one HTTP/1.0 keep-alive connection
+            sock.sendall(head(b"POST / HTTP/1.0", target, b"Connection: keep-alive"))
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                reply += sock.recv(65536)
+            assert reply.startswith(b"HTTP/1.1 200") and b"Connection: close" not in reply
+    assert len(front.engine.calls) == 3
