@@ -153,3 +153,35 @@ def test_fifty_pollers_share_activity_tasks_exactly_once(
     started = [e for e in domain.history(execution) if e["eventType"] == "ActivityTaskStarted"]
     assert len(started) == count
     assert {t["startedEventId"] for t in received} == {e["eventId"] for e in started}
+
+
+def test_fifty_waiting_pollers_get_tasks_scheduled_while_they_wait(
+    swf_server: ServerProcess, domain: SWFDomain
+) -> None:
+    count = 30
+    clients = [make_client(swf_server.endpoint_url) for _ in range(POLLERS)]
+    outcome: dict[str, Any] = {}
+
+    def race() -> None:
+        outcome["received"] = _race(
+            clients,
+            lambda c: c.poll_for_decision_task(
+                domain=domain.name, taskList={"name": domain.task_list}, identity="waiter"
+            ),
+            expected=count,
+            deadline=time.monotonic() + 60,
+        )
+        outcome["finished_at"] = time.monotonic()
+
+    racer = threading.Thread(target=race)
+    racer.start()
+    time.sleep(0.3)  # the pollers are now blocked in their long polls
+    executions = [domain.start() for _ in range(count)]
+    last_scheduled_at = time.monotonic()
+    racer.join(90)
+    assert not racer.is_alive()
+    run_ids = [t["workflowExecution"]["runId"] for t in outcome["received"]]
+    assert len(run_ids) == len(set(run_ids)), "a decision task was delivered twice"
+    assert sorted(run_ids) == sorted(e["runId"] for e in executions), "a decision task was lost"
+    # Waiting pollers are woken, not left to their next round: well under the 60 s deadline.
+    assert outcome["finished_at"] - last_scheduled_at < 2 * swf_server.long_poll_seconds + 3
