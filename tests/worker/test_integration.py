@@ -11,12 +11,14 @@ from worker_harness import Harness
 
 from botoflowx.activity import ActivityType, activities, activity
 from botoflowx.exceptions import (
+    ActivityTaskCanceledError,
     ActivityTaskFailedError,
     WorkflowFailedError,
 )
 from botoflowx.server import EmbeddedServer
 from botoflowx.worker import ActivityWorker, WorkflowWorker
 from botoflowx.workflow import workflow_time
+from botoflowx.workflow._context import get_context
 from botoflowx.workflow._definition import WorkflowDefinition, execute
 from botoflowx.workflow._futures import AllFuture, AnyFuture
 
@@ -55,6 +57,14 @@ class Acts:
     def wait(self, seconds: float, value: str) -> str:
         time.sleep(seconds)
         return value
+
+    @activity(version="1.0", heartbeat_timeout=2)
+    def spin(self, beats: int) -> str:
+        context = get_context()
+        for beat in range(beats):
+            context.heartbeat(f"beat {beat}")  # raises CancellationError once canceled
+            time.sleep(0.02)
+        return "finished"
 
     @activity(version="1.0")
     def fail(self, message: str) -> None:
@@ -124,6 +134,19 @@ class EchoWorkflow(WorkflowDefinition):
         return [tag, squared, text]
 
 
+class CancelActivityWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def cancel_it(self) -> Any:
+        spinning = Acts.spin(5000)  # about 100 s unless canceled
+        yield Acts.wait(0.5, "head start")
+        spinning.cancel()
+        try:
+            yield spinning
+        except ActivityTaskCanceledError:
+            return "canceled"
+        return "not canceled"
+
+
 GHOST = ActivityType("1.0", name="Ghost.haunt", **TIMEOUTS)
 
 
@@ -169,6 +192,17 @@ def test_activity_failure_surfaces_with_the_original_exception(harness: Harness)
     with harness.workers([CatchFailureWorkflow], [Acts()]):
         handle = harness.start(lambda: CatchFailureWorkflow.catch("disk full"))
         assert handle.result(timeout=30) == ["ValueError", "disk full", "ValueError: disk full"]
+
+
+def test_heartbeating_activity_is_canceled_by_the_workflow(harness: Harness) -> None:
+    with harness.workers([CancelActivityWorkflow], [Acts()], activity_threads=2):
+        handle = harness.start(lambda: CancelActivityWorkflow.cancel_it())
+        assert handle.result(timeout=30) == "canceled"
+    events = harness.history(handle)
+    types = [e["eventType"] for e in events]
+    assert "ActivityTaskCancelRequested" in types
+    assert "ActivityTaskCanceled" in types
+    assert types.count("ActivityTaskStarted") == 2  # spin and the head start
 
 
 def test_workflow_failure_fails_the_execution(harness: Harness) -> None:
