@@ -66,10 +66,13 @@ from botoflowx.server._faults import (
     WorkflowExecutionAlreadyStartedFault,
 )
 from botoflowx.server._limits import (
+    DATA_LIMIT,
+    HEARTBEAT_DETAILS_LIMIT,
     MAX_EXECUTION_SECONDS,
     MAX_EXECUTION_TAGS,
     OPEN_EXECUTIONS_PER_DOMAIN,
     PAGE_TOKEN_LIFETIME,
+    REASON_LIMIT,
     FieldErrors,
     page_size,
 )
@@ -81,58 +84,87 @@ from botoflowx.server._visibility import Visibility, find_run, history_page
 
 __all__ = ["Engine"]
 
-_Handler = Callable[[Tx, dict[str, Any], str], "dict[str, Any] | None"]
+# (tx, params, region) -> response; registry handlers also take kind= (bound by partial).
+_Handler = Callable[..., Any]
 _PollKey = tuple[str, str, str, str]
 
 
+class _Room:
+    """The waiting room of one task list: a generation counter and its condition."""
+
+    __slots__ = ("cond", "generation")
+
+    def __init__(self, mutex: threading.Lock) -> None:
+        self.generation = 0
+        self.cond = threading.Condition(mutex)
+
+
 class _PollWaits:
-    """Long-poll waiting rooms, one condition per (kind, region, domain, task list).
+    """Long-poll waiting rooms, one per (kind, region, domain, task list).
 
     A poller notes the list's generation before it tries to claim a task and waits
     only if no task was announced since, so a task committed between its failed
-    claim and its wait is never missed.
+    claim and its wait is never missed. A room is small and kept for the engine's
+    lifetime (one per task list ever polled).
     """
 
     def __init__(self) -> None:
         self._mutex = threading.Lock()
-        self._rooms: dict[_PollKey, list[Any]] = {}  # key -> [generation, Condition]
+        self._rooms: dict[_PollKey, _Room] = {}
         self._closed = False
 
-    def _room(self, key: _PollKey) -> list[Any]:
+    def _room(self, key: _PollKey) -> _Room:
         room = self._rooms.get(key)
         if room is None:
-            room = self._rooms[key] = [0, threading.Condition(self._mutex)]
+            room = self._rooms[key] = _Room(self._mutex)
         return room
 
     def generation(self, key: _PollKey) -> int:
+        """Return the number of announcements made on a list so far."""
         with self._mutex:
-            gen: int = self._room(key)[0]
-            return gen
+            return self._room(key).generation
 
     def wait(self, key: _PollKey, generation: int, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds unless a task was announced since ``generation``."""
         with self._mutex:
             room = self._room(key)
-            if self._closed or room[0] != generation:
+            if self._closed or room.generation != generation:
                 return
-            room[1].wait(timeout)
+            room.cond.wait(timeout)
 
     def notify(self, key: _PollKey, count: int) -> None:
+        """Announce ``count`` new tasks on a list: wake that many waiting pollers."""
         with self._mutex:
             room = self._rooms.get(key)
             if room is None:
                 return
-            room[0] += 1
-            room[1].notify(count)
+            room.generation += 1
+            room.cond.notify(count)
 
     @property
     def closed(self) -> bool:
         return self._closed
 
     def close(self) -> None:
+        """Release every waiting poller; later waits return at once."""
         with self._mutex:
             self._closed = True
             for room in self._rooms.values():
-                room[1].notify_all()
+                room.cond.notify_all()
+
+
+# Payload limits, re-checked here (the HTTP front's model validation checks them first)
+# so an in-process caller cannot store what SWF would refuse.
+_SIZE_LIMITS: dict[str, dict[str, int]] = {
+    "StartWorkflowExecution": {"input": DATA_LIMIT},
+    "SignalWorkflowExecution": {"input": DATA_LIMIT},
+    "TerminateWorkflowExecution": {"details": DATA_LIMIT, "reason": REASON_LIMIT},
+    "RespondDecisionTaskCompleted": {"executionContext": DATA_LIMIT},
+    "RespondActivityTaskCompleted": {"result": DATA_LIMIT},
+    "RespondActivityTaskFailed": {"details": DATA_LIMIT, "reason": REASON_LIMIT},
+    "RespondActivityTaskCanceled": {"details": DATA_LIMIT},
+    "RecordActivityTaskHeartbeat": {"details": HEARTBEAT_DETAILS_LIMIT},
+}
 
 
 class Engine:
@@ -227,6 +259,12 @@ class Engine:
             raise UnknownOperationException(f"Unknown operation: {operation}")
         if self._closed:
             raise InternalFailure("The server is shutting down")
+        limits = _SIZE_LIMITS.get(operation)
+        if limits:
+            errors = FieldErrors()
+            for field, limit in limits.items():
+                errors.max_length(params.get(field), field, limit)
+            errors.raise_if_any()
         with self._tx() as tx:
             return handler(tx, params, region)
 
@@ -276,7 +314,7 @@ class Engine:
             ops[f"Deprecate{noun}"] = partial(reg.deprecate_type, kind=kind)
             ops[f"Undeprecate{noun}"] = partial(reg.undeprecate_type, kind=kind)
             ops[f"Delete{noun}"] = partial(reg.delete_type, kind=kind)
-        return {name: _positional(handler) for name, handler in ops.items()}
+        return ops
 
     # -- timeouts --------------------------------------------------------------------
 
@@ -571,14 +609,4 @@ class Engine:
             add_timeout(tx, row["run_pk"], "AT_HB", row["activity_id"], row["scheduled_id"],
                         tx.now + int(row["heartbeat_timeout"]))
         return {"cancelRequested": bool(row["cancel_requested"])}
-
-
-def _positional(handler: Callable[..., Any]) -> _Handler:
-    """Adapt a handler bound with keyword arguments to the (tx, params, region) call."""
-
-    def call(tx: Tx, params: dict[str, Any], region: str) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = handler(tx, params, region)
-        return result
-
-    return call
 

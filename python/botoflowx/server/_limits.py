@@ -20,6 +20,7 @@ __all__ = [
     "OPEN_EXECUTIONS_PER_DOMAIN",
     "OPEN_TIMERS_LIMIT",
     "PAGE_TOKEN_LIFETIME",
+    "REASON_LIMIT",
     "FieldErrors",
     "page_size",
 ]
@@ -35,6 +36,7 @@ MAX_DOMAIN_TAGS = 50
 MAX_PAGE_SIZE = 1_000
 DATA_LIMIT = 32_768
 HEARTBEAT_DETAILS_LIMIT = 2_048
+REASON_LIMIT = 256
 MAX_RETENTION_DAYS = 90
 MAX_EXECUTION_SECONDS = 365 * 24 * 3600
 #: SWF documents a 24 hour lifetime for pagination tokens.

@@ -7,7 +7,7 @@ import time
 import pytest
 from engine_support import Driver, attrs, last, schedule_activity
 
-from botoflowx.server._faults import UnknownResourceFault
+from botoflowx.server._faults import UnknownResourceFault, ValidationException
 
 
 def _run_with_activity(swf: Driver, **timeouts: str) -> dict[str, str]:
@@ -140,3 +140,11 @@ def engine_real_time() -> Driver:
     driver.register_workflow()
     yield driver  # type: ignore[misc]
     engine.close()
+
+
+def test_heartbeat_details_limit(swf: Driver) -> None:
+    _run_with_activity(swf)
+    task = swf.poll_activity()
+    with pytest.raises(ValidationException, match="details"):
+        swf("RecordActivityTaskHeartbeat", taskToken=task["taskToken"], details="x" * 2049)
+    swf("RecordActivityTaskHeartbeat", taskToken=task["taskToken"], details="x" * 2048)
