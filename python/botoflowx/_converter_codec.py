@@ -47,6 +47,7 @@ __all__ = [
     "escape_surrogates",
     "exception_type_name",
     "remote_traceback",
+    "shrink_exception",
 ]
 
 TAG: Final = "__bfx__"
@@ -210,7 +211,22 @@ def _encode_list(value: list[Any], registry: TypeRegistry, depth: int) -> list[A
     index = 0
     try:
         for index, item in enumerate(value):
-            encoded = encode(item, registry, depth + 1)
+            # Inline the JSON-native scalar checks: most items are scalars, and a
+            # call per scalar would double the cost of a plain payload.
+            cls = type(item)
+            if cls is str or cls is bool or item is None:
+                continue
+            if cls is int:
+                if _INT64_MIN <= item <= _UINT64_MAX:
+                    continue
+            elif cls is float and item - item == 0.0:
+                continue
+            if cls is dict:
+                encoded = _encode_dict(item, registry, depth + 1)
+            elif cls is list:
+                encoded = _encode_list(item, registry, depth + 1)
+            else:
+                encoded = encode(item, registry, depth + 1)
             if encoded is not item:
                 if out is None:
                     out = list(value)
@@ -247,7 +263,20 @@ def _encode_dict(value: dict[Any, Any], registry: TypeRegistry, depth: int) -> A
         for key, item in value.items():
             if type(key) is not str or key == TAG:
                 break
-            encoded = encode(item, registry, depth + 1)
+            cls = type(item)  # the scalar fast path, as in _encode_list
+            if cls is str or cls is bool or item is None:
+                continue
+            if cls is int:
+                if _INT64_MIN <= item <= _UINT64_MAX:
+                    continue
+            elif cls is float and item - item == 0.0:
+                continue
+            if cls is dict:
+                encoded = _encode_dict(item, registry, depth + 1)
+            elif cls is list:
+                encoded = _encode_list(item, registry, depth + 1)
+            else:
+                encoded = encode(item, registry, depth + 1)
             if encoded is not item:
                 if out is None:
                     out = dict(value)
@@ -554,6 +583,59 @@ def encode_exception(exc: BaseException, registry: TypeRegistry, depth: int = 0)
             "traceback": _traceback_text(exc),
         },
     )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
+
+
+def _json_chars(tree: Any) -> int:
+    return len(orjson.dumps(escape_surrogates(tree)).decode())
+
+
+def shrink_exception(exc: BaseException, tree: Any, max_chars: int) -> Any:
+    """Cut an encoded exception (from :func:`encode_exception`) until its JSON fits.
+
+    Drops precision in order of least value: args become short reprs, then the
+    message is shortened, then traceback lines are shortened and the oldest frames
+    dropped, keeping the innermost ones and the exception line.
+
+    Args:
+        exc: The exception ``tree`` was encoded from.
+        tree: The tagged exception tree.
+        max_chars: The budget in characters of JSON text.
+
+    Returns:
+        A tagged exception tree whose JSON text has at most ``max_chars`` characters
+        (when even the bare type name does not fit, the smallest possible one).
+    """
+    payload = dict(tree["v"])
+    shrunk = _tagged("exc", payload)
+    if _json_chars(shrunk) <= max_chars:
+        return shrunk
+    args = exc.remote_args if isinstance(exc, RemoteException) else exc.args
+    payload["args"] = [
+        _cut(_safe_text(functools.partial(repr, arg), short_repr(arg)), 200) for arg in args[:20]
+    ]
+    if _json_chars(shrunk) > max_chars:
+        payload["message"] = _cut(payload["message"], 1_000)
+    text = payload["traceback"]
+    if text and _json_chars(shrunk) > max_chars:
+        # The last line repeats str(exc), which may be huge; frames are short.
+        text = "\n".join(_cut(line, 300) for line in text.split("\n"))
+        payload["traceback"] = text
+    while text and _json_chars(shrunk) > max_chars:
+        # Escapes make JSON longer than the text; overshoot so this ends in a few rounds.
+        keep = len(text) - 2 * (_json_chars(shrunk) - max_chars) - 64
+        if keep <= 200:
+            text = None
+        else:
+            text = "[older frames omitted]\n..." + text[-keep:]
+        payload["traceback"] = text
+    if _json_chars(shrunk) > max_chars:
+        payload["args"] = []
+        payload["message"] = _cut(payload["message"], 100)
+    return shrunk
 
 
 def _decode_exception(payload: Any, registry: TypeRegistry, depth: int) -> BaseException:

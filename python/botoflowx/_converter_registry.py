@@ -139,6 +139,11 @@ def _entry_for(cls: type, name: str, encode: EncodeFn | None, decode: DecodeFn |
     if (encode is None) != (decode is None):
         raise TypeError(f"register({cls.__qualname__}): give both encode= and decode=, or neither")
     if encode is not None:
+        if issubclass(cls, BaseException):
+            raise TypeError(
+                f"register({cls.__qualname__}): exceptions always travel as type name, "
+                "message, args and traceback; register them without encode= and decode="
+            )
         if not callable(encode) or not callable(decode):
             raise TypeError(f"register({cls.__qualname__}): encode= and decode= must be callable")
         return TypeEntry(cls, name, Kind.CUSTOM, encode=encode, decode=decode)

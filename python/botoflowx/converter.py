@@ -91,6 +91,7 @@ from botoflowx._converter_registry import BUILTIN_EXCEPTIONS, TypeRegistry
 
 __all__ = [
     "BUILTIN_EXCEPTIONS",
+    "MAX_DETAILS_CHARS",
     "ConversionError",
     "DataConverter",
     "JSONDataConverter",
@@ -109,6 +110,9 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound=type)
+
+MAX_DETAILS_CHARS = 32_768
+"""SWF's limit for ``details`` (and input, result, control) strings, in characters."""
 
 # The fast path of loads: text that contains neither the quoted reserved key nor a
 # \u escape (the only way to spell the key differently) has no tagged objects, so
@@ -211,6 +215,31 @@ class JSONDataConverter:
             return _codec.decode(tree, self._registry)
         except _codec.DecodeFailure as failure:
             raise _decode_error(failure, "payload", context) from None
+
+    def dumps_exception(
+        self, exc: BaseException, *, max_chars: int = MAX_DETAILS_CHARS, context: str = ""
+    ) -> str:
+        """Encode an exception for a failure's ``details``, guaranteed to fit ``max_chars``.
+
+        Gives exactly ``dumps(exc)`` when that fits. Otherwise the args become short
+        reprs, then the message is shortened, then the traceback loses its oldest
+        frames, so a failure can always be reported (SWF refuses details over 32,768
+        characters, and a refused report leaves the task to time out).
+
+        Args:
+            exc: The exception.
+            max_chars: The budget; defaults to SWF's limit for ``details``.
+            context: What the payload is, for error messages.
+
+        Returns:
+            JSON text of at most ``max_chars`` characters (given a budget of at least a
+            few hundred characters).
+        """
+        tree = _codec.encode_exception(exc, self._registry)
+        text = _serialise(tree, context)
+        if len(text) <= max_chars:
+            return text
+        return _serialise(_codec.shrink_exception(exc, tree, max_chars), context)
 
     def dumps_input(
         self, args: Sequence[Any], kwargs: Mapping[str, Any], *, context: str = ""

@@ -226,3 +226,29 @@ def test_exception_type_names() -> None:
     registry = converter.registry
     registry.register_exception(Declined, "shop.Declined")
     assert exception_type_name(Declined(), registry) == "shop.Declined"
+
+
+def test_dumps_exception_is_dumps_when_it_fits(converter: JSONDataConverter) -> None:
+    exc = raised(Declined("small", 1))
+    assert converter.dumps_exception(exc) == converter.dumps(exc)
+
+
+@pytest.mark.parametrize("budget", [32_768, 4_000, 600])
+def test_dumps_exception_always_fits_the_budget(converter: JSONDataConverter, budget: int) -> None:
+    body = 'x\n\t"' * 20_000  # escapes make the JSON longer than the text
+    exc = raised(Declined("m" * 50_000, body, [body] * 3))
+    text = converter.dumps_exception(exc, max_chars=budget)
+    assert len(text) <= budget
+    back = converter.loads(text)
+    assert type(back) is Declined
+    assert all(isinstance(arg, str) and len(arg) <= 200 for arg in back.args)
+    assert len(str(back)) < 1_100
+    if budget >= 4_000:
+        # The innermost frame and the (shortened) exception line survive.
+        text = remote_traceback(back) or ""
+        assert "raise exc" in text and "Declined: " in text
+
+
+def test_exceptions_cannot_be_registered_with_custom_callables() -> None:
+    with pytest.raises(TypeError, match="without encode= and decode="):
+        make_registry().register(Declined, encode=str, decode=Declined)
