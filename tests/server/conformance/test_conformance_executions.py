@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers.swf import SWFDomain, attrs, decision, error_code, event_types, only, unique
+from helpers.server import ServerProcess
+from helpers.swf import (
+    SWFDomain,
+    attrs,
+    complete_workflow,
+    decision,
+    error_code,
+    event_types,
+    only,
+    register_domain,
+    unique,
+)
 
 
 def test_start_records_resolved_type_defaults(domain: SWFDomain) -> None:
@@ -212,3 +224,43 @@ def test_schedule_lambda_function_fails_lambda_not_available(domain: SWFDomain) 
     assert "LambdaFunctionScheduled" not in event_types(events)
     assert events[-1]["eventType"] == "DecisionTaskScheduled"
     assert domain.expect_decision().execution == execution
+
+
+def test_closed_executions_leave_visibility_after_the_retention_period(
+    swf_server: ServerProcess, domain: SWFDomain
+) -> None:
+    # The per-test domain keeps closed executions for 1 day.
+    execution, _ = domain.start_and_decide([complete_workflow("kept for a day")])
+    window = {"oldestDate": datetime(2000, 1, 1, tzinfo=timezone.utc)}
+
+    def listed() -> list[str]:
+        infos = domain.client.list_closed_workflow_executions(
+            domain=domain.name, startTimeFilter=window
+        )["executionInfos"]
+        return [i["execution"]["runId"] for i in infos]
+
+    swf_server.advance_clock(12 * 3600)
+    assert listed() == [execution["runId"]]
+    swf_server.advance_clock(13 * 3600)
+    assert listed() == [], "still listed after the domain's retention period"
+
+
+def test_zero_retention_deletes_the_record_at_close(swf: Any) -> None:
+    name = register_domain(swf, retention_days="0")
+    swf.register_workflow_type(
+        domain=name,
+        name="w",
+        version="1",
+        defaultTaskList={"name": "zero"},
+        defaultTaskStartToCloseTimeout="60",
+        defaultExecutionStartToCloseTimeout="600",
+        defaultChildPolicy="TERMINATE",
+    )
+    run = swf.start_workflow_execution(
+        domain=name, workflowId="ephemeral", workflowType={"name": "w", "version": "1"}
+    )
+    execution = {"workflowId": "ephemeral", "runId": run["runId"]}
+    swf.terminate_workflow_execution(domain=name, **execution)
+    with pytest.raises(ClientError) as err:
+        swf.describe_workflow_execution(domain=name, execution=execution)
+    assert error_code(err.value) == "UnknownResourceFault"
