@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -16,10 +17,10 @@ from botoflowx.exceptions import (
     WorkflowFailedError,
 )
 from botoflowx.server import EmbeddedServer
-from botoflowx.worker import ActivityWorker, WorkflowWorker
+from botoflowx.worker import ActivityWorker, ThreadedWorkflowExecutor, WorkflowWorker
 from botoflowx.workflow import workflow_time
 from botoflowx.workflow._context import get_context
-from botoflowx.workflow._definition import WorkflowDefinition, execute
+from botoflowx.workflow._definition import WorkflowDefinition, execute, workflow
 from botoflowx.workflow._futures import AllFuture, AnyFuture
 
 pytestmark = pytest.mark.timeout(90)
@@ -145,6 +146,17 @@ class CancelActivityWorkflow(WorkflowDefinition):
         except ActivityTaskCanceledError:
             return "canceled"
         return "not canceled"
+
+
+@workflow(name="TwoStepWorkflow")
+class ChangedTwoStepWorkflow(WorkflowDefinition):
+    """TwoStepWorkflow after an incompatible edit of its first step."""
+
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def two_steps(self) -> Any:
+        first = yield Acts.square(1)  # was Acts.checkpoint(1)
+        second = yield Acts.checkpoint(first + 1)
+        return [first, second]
 
 
 GHOST = ActivityType("1.0", name="Ghost.haunt", **TIMEOUTS)
@@ -302,6 +314,49 @@ def test_workers_restarted_mid_execution(harness: Harness) -> None:
     with harness.workers([TwoStepWorkflow], [Acts()]):
         assert handle.result(timeout=30) == [1, 2]
     assert Acts.calls == ["step 1", "step 2"]
+
+
+def test_non_determinism_leaves_the_task_unanswered_until_fixed_code_runs(
+    harness: Harness, server: EmbeddedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    Acts.gate.clear()
+    Acts.release.clear()
+    Acts.calls.clear()
+    with harness.workers([TwoStepWorkflow], [Acts()], activity_threads=1) as (deciders, runners):
+        handle = harness.start(lambda: TwoStepWorkflow.two_steps())
+        assert Acts.gate.wait(30), "the first activity never ran"
+        # No decider may be polling when the first step completes.
+        deciders.stop()
+        assert deciders.join(timeout=30)
+        runners.stop()
+        Acts.release.set()
+        assert runners.join(timeout=30)
+
+    # Deploy incompatible code: its decider must log and leave the task alone.
+    with caplog.at_level(logging.ERROR, logger="botoflowx.worker"):
+        executor = ThreadedWorkflowExecutor(harness.workflow_worker(ChangedTwoStepWorkflow))
+        executor.start()
+        try:
+            deadline = time.monotonic() + 20
+            while not any("NON-DETERMINISM" in r.getMessage() for r in caplog.records):
+                assert time.monotonic() < deadline, "no non-determinism error was logged"
+                time.sleep(0.05)
+            assert executor.is_running  # the worker keeps running
+        finally:
+            executor.stop()
+            assert executor.join(timeout=30)
+    message = next(r.getMessage() for r in caplog.records if "NON-DETERMINISM" in r.getMessage())
+    assert handle.workflow_id in message
+    assert "test_integration.py:" in message
+    types = [e["eventType"] for e in harness.history(handle)]
+    assert types[-1] == "DecisionTaskStarted"  # started, never answered
+    assert types.count("DecisionTaskCompleted") == 1
+
+    # Fixed code: once the unanswered task times out, SWF hands it out again.
+    with harness.workers([TwoStepWorkflow], [Acts()]):
+        server.advance_clock(31)
+        assert handle.result(timeout=30) == [1, 2]
+    assert "DecisionTaskTimedOut" in [e["eventType"] for e in harness.history(handle)]
 
 
 def test_workers_are_built_without_network_calls() -> None:
