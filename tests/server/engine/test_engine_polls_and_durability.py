@@ -159,3 +159,65 @@ def test_calls_after_close_fail_cleanly(engine: Engine, swf: Driver) -> None:
     engine.close()
     with pytest.raises(InternalFailure):
         swf("DescribeDomain", name="dom")
+
+
+def test_concurrent_deciders_and_workers(engine: Engine, swf: Driver) -> None:
+    """Many threads drive many runs at once; every run completes with a sane history."""
+    engine._long_poll_seconds = 0.2
+    runs = [swf.start() for _ in range(40)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def decider() -> None:
+        try:
+            while not stop.is_set():
+                task = swf.poll_decision()
+                if not task.get("taskToken"):
+                    continue
+                types = [e["eventType"] for e in task["events"]]
+                done = types.count("ActivityTaskCompleted")
+                if done == 2:
+                    swf.decide(task, {"decisionType": "CompleteWorkflowExecution"})
+                elif "ActivityTaskScheduled" not in types:
+                    swf.decide(task, schedule_activity("a"), schedule_activity("b"))
+                else:
+                    swf.decide(task)
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                task = swf.poll_activity()
+                if task.get("taskToken"):
+                    swf("RespondActivityTaskCompleted", taskToken=task["taskToken"])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=f) for f in [decider] * 6 + [worker] * 6]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        closed = swf.op("CountClosedWorkflowExecutions", startTimeFilter={"oldestDate": 0})
+        if closed["count"] == len(runs) or errors:
+            break
+        time.sleep(0.05)
+    stop.set()
+    for t in threads:
+        t.join(5)
+    assert not errors
+    for execution in runs:
+        events = swf.history(execution)
+        assert [e["eventId"] for e in events] == list(range(1, len(events) + 1))
+        assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
+        types = [e["eventType"] for e in events]
+        assert types.count("ActivityTaskStarted") == 2
+        # Never two decision tasks outstanding.
+        outstanding = 0
+        for event_type in types:
+            if event_type == "DecisionTaskScheduled":
+                outstanding += 1
+                assert outstanding == 1
+            elif event_type in ("DecisionTaskCompleted", "DecisionTaskTimedOut"):
+                outstanding -= 1
