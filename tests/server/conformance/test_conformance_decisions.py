@@ -564,3 +564,26 @@ def test_decision_for_a_terminated_run_is_unknown_resource(domain: SWFDomain) ->
         domain.decide(task, [complete_workflow("too late")])
     assert error_code(err.value) == "UnknownResourceFault"
     assert domain.history(execution)[-1]["eventType"] == "WorkflowExecutionTerminated"
+
+
+@pytest.mark.parametrize("news", ["activity_completed", "timer_fired", "cancel_requested"])
+def test_any_new_event_during_the_decision_blocks_the_close(
+    swf_server: ServerProcess, domain: SWFDomain, news: str
+) -> None:
+    execution, _ = domain.start_and_decide(
+        [schedule_activity(domain.activity_type, "a1"), start_timer("t1", 50)]
+    )
+    activity = domain.expect_activity()
+    domain.client.signal_workflow_execution(domain=domain.name, **execution, signalName="wake")
+    task = domain.expect_decision()
+    if news == "activity_completed":
+        domain.client.respond_activity_task_completed(taskToken=activity["taskToken"])
+    elif news == "timer_fired":
+        swf_server.advance_clock(51)
+    else:
+        domain.client.request_cancel_workflow_execution(domain=domain.name, **execution)
+    domain.decide(task, [complete_workflow("premature")])
+    events = domain.history(execution)
+    assert attrs(only(events, "CompleteWorkflowExecutionFailed"))["cause"] == "UNHANDLED_DECISION"
+    assert domain.describe(execution)["executionInfo"]["executionStatus"] == "OPEN"
+    assert domain.expect_decision().execution == execution

@@ -144,12 +144,14 @@ def test_activity_start_to_close(swf_server: ServerProcess, domain: SWFDomain) -
     execution = _schedule(domain, startToCloseTimeout="15")
     swf_server.advance_clock(100)  # waiting in the queue does not count
     task = domain.expect_activity()
-    domain.client.record_activity_task_heartbeat(taskToken=task["taskToken"])
+    domain.client.record_activity_task_heartbeat(taskToken=task["taskToken"], details="p1")
     swf_server.advance_clock(10)
-    domain.client.record_activity_task_heartbeat(taskToken=task["taskToken"])
+    domain.client.record_activity_task_heartbeat(taskToken=task["taskToken"], details="p2")
     swf_server.advance_clock(6)
     events = domain.history(execution)
     assert attrs(only(events, "ActivityTaskTimedOut"))["timeoutType"] == "START_TO_CLOSE"
+    # Heartbeats do not extend start-to-close, and the last details ride on the timeout.
+    assert attrs(only(events, "ActivityTaskTimedOut"))["details"] == "p2"
     assert attrs(only(events, "ActivityTaskTimedOut"))["startedEventId"] == task["startedEventId"]
     with pytest.raises(ClientError) as err:
         domain.client.respond_activity_task_failed(taskToken=task["taskToken"], reason="late")
