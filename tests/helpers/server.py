@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 ENDPOINT_PREFIX = "botoflowx server listening: endpoint_url="
 ADMIN_ADVANCE_CLOCK = "BotoflowxAdmin.AdvanceClock"
@@ -263,12 +264,16 @@ class ServerProcess:
             self._fail(f"expected {ENDPOINT_PREFIX!r}..., got {line!r} (exit {proc.returncode})")
         return line[len(ENDPOINT_PREFIX) :].rstrip("/")
 
-    def _fail(self, what: str) -> None:
+    def _fail(self, what: str) -> NoReturn:
         self._proc = None
+        stderr = self.stderr_text()
+        if self._stderr_path is not None:
+            self._stderr_path.unlink(missing_ok=True)
+            self._stderr_path = None
         raise ServerStartError(
             f"botoflowx server did not start: {what}\n"
             f"command: {' '.join(self.command())}\n"
-            f"stderr:\n{self.stderr_text()}"
+            f"stderr:\n{stderr}"
         )
 
     def _forget(self, proc: subprocess.Popen[bytes]) -> int | None:
