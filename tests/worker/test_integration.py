@@ -17,7 +17,12 @@ from botoflowx.exceptions import (
     WorkflowFailedError,
 )
 from botoflowx.server import EmbeddedServer
-from botoflowx.worker import ActivityWorker, ThreadedWorkflowExecutor, WorkflowWorker
+from botoflowx.worker import (
+    ActivityWorker,
+    ThreadedActivityExecutor,
+    ThreadedWorkflowExecutor,
+    WorkflowWorker,
+)
 from botoflowx.workflow import workflow_time
 from botoflowx.workflow._context import get_context
 from botoflowx.workflow._definition import WorkflowDefinition, execute, workflow
@@ -192,6 +197,22 @@ def test_fan_out_50_activities_with_all_future(harness: Harness) -> None:
         assert handle.result(timeout=60) == [i * i for i in range(50)]
     scheduled = [e for e in harness.history(handle) if e["eventType"] == "ActivityTaskScheduled"]
     assert len(scheduled) == 50
+
+
+def test_long_histories_arrive_in_many_pages(harness: Harness) -> None:
+    deciders = ThreadedWorkflowExecutor(harness.workflow_worker(FanOutWorkflow))
+    deciders.worker.page_size = 5
+    runners = ThreadedActivityExecutor(harness.activity_worker(Acts()))
+    deciders.start()
+    runners.start(pollers=2, workers=8)
+    try:
+        handle = harness.start(lambda: FanOutWorkflow.fan_out(20))
+        assert handle.result(timeout=60) == [i * i for i in range(20)]
+    finally:
+        for executor in (runners, deciders):
+            executor.stop()
+            assert executor.join(timeout=30)
+    assert len(harness.history(handle)) > 60  # the last task read 12+ pages
 
 
 def test_any_future_returns_the_first_to_finish(harness: Harness) -> None:

@@ -111,6 +111,9 @@ class WorkflowWorker(BaseWorker):
         if not self._definitions:
             raise ValueError("WorkflowWorker needs at least one WorkflowDefinition subclass")
         self._transport: RawSWFTransport | None = None
+        # History events per page (SWF's maximum by default); small values make
+        # long histories arrive in many pages, which tests use to exercise paging.
+        self.page_size = PAGE_SIZE
 
     @property
     def workflow_types(self) -> list[TypeKey]:
@@ -147,7 +150,7 @@ class WorkflowWorker(BaseWorker):
             "domain": self.domain,
             "taskList": {"name": self.task_list},
             "identity": self.identity,
-            "maximumPageSize": PAGE_SIZE,
+            "maximumPageSize": self.page_size,
             "reverseOrder": False,
         }
         raw = self.transport.call("PollForDecisionTask", params)
