@@ -75,7 +75,7 @@ _HEX_INT_RE: Final = re.compile(r"-?[0-9a-f]+")
 # context that does not trap ConversionSyntax, turns garbage into NaN; accept
 # exactly what str(Decimal) produces.
 _DECIMAL_RE: Final = re.compile(
-    r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:E[+-]?\d+)?|Infinity|s?NaN\d*)", re.IGNORECASE
+    r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:E[+-]?\d+)?|Infinity|s?NaN\d*)", re.IGNORECASE | re.ASCII
 )
 _SPECIAL_FLOATS: Final = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
 
@@ -466,7 +466,7 @@ def escape_surrogates(tree: Any) -> Any:
         try:
             tree.encode("utf-8")
         except UnicodeEncodeError:
-            return _tagged("str", tree.encode("unicode_escape").decode("ascii"))
+            return _tagged("str", base64.b64encode(tree.encode("utf-8", "surrogatepass")).decode())
         return tree
     if cls is list:
         return [escape_surrogates(item) for item in tree]
@@ -816,10 +816,10 @@ def _decode_float(payload: Any, registry: TypeRegistry, depth: int) -> float:
 
 
 def _decode_str(payload: Any, registry: TypeRegistry, depth: int) -> str:
-    text = _want(payload, str, "str")
+    data = base64.b64decode(_want(payload, str, "str"), validate=True)
     try:
-        return text.encode("ascii").decode("unicode_escape")
-    except UnicodeError as exc:
+        return data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as exc:
         raise DecodeFailure(f"malformed 'str' object: {exc}", tag="str") from None
 
 

@@ -41,7 +41,8 @@ tag            payload
                and dicts that look tagged travel unambiguously
 ``int``        hex string (``"-1f"``), for ints outside the 64-bit range
 ``float``      ``"nan"``, ``"inf"`` or ``"-inf"``
-``str``        the string with ``unicode_escape``, only for strings with lone surrogates
+``str``        base64 of the UTF-8 bytes with lone surrogates kept (``surrogatepass``); only
+               for strings with lone surrogates, which JSON cannot carry
 ``bytes``      base64 string; ``bytearray`` likewise
 ``decimal``    ``str(Decimal)``
 ``uuid``       the canonical hyphenated string

@@ -31,7 +31,7 @@ from botoflowx.converter import DataConverter, JSONDataConverter, default_conver
 CONVERTER = make_converter()
 # No example database: the checkout is shared, and failures print their example anyway.
 PROPERTY = settings(
-    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -53,7 +53,7 @@ def test_dicts_with_any_hashable_keys_round_trip(value: dict[Any, Any]) -> None:
     assert_same(value, round_trip(value))
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=100)
 @given(st.lists(values, max_size=4), st.dictionaries(st.text(), values, max_size=3))
 def test_call_input_envelope_round_trips(args: list[Any], kwargs: dict[str, Any]) -> None:
     text = CONVERTER.dumps_input(args, kwargs)
