@@ -428,7 +428,12 @@ class Engine:
             generation = self._waits.generation(key)
             if self._waits.closed:
                 return dict(empty)
-            task = claim()
+            try:
+                task = claim()
+            except InternalFailure:
+                if self._closed:  # the engine closed under us: answer like any empty poll
+                    return dict(empty)
+                raise
             if task is not None:
                 return task
             remaining = deadline - time.monotonic()

@@ -146,8 +146,11 @@ def append_event(tx: Tx, pk: int, event_type: str, attrs: dict[str, Any]) -> int
     """
     if pk in tx.limit_closed:
         return 0
-    last = tx.scalar("SELECT MAX(event_id) FROM events WHERE run_pk = ?", (pk,)) or 0
+    last = tx.last_event.get(pk)
+    if last is None:
+        last = tx.scalar("SELECT MAX(event_id) FROM events WHERE run_pk = ?", (pk,)) or 0
     event_id = last + 1
+    tx.last_event[pk] = event_id
     tx.run(
         "INSERT INTO events (run_pk, event_id, ts, type, attrs) VALUES (?, ?, ?, ?, ?)",
         (pk, event_id, tx.now, event_type, orjson.dumps(attrs)),

@@ -119,7 +119,7 @@ class Tx:
     poller always sees the new row.
     """
 
-    __slots__ = ("_seq", "conn", "earliest_due", "limit_closed", "now", "wake")
+    __slots__ = ("_seq", "conn", "earliest_due", "last_event", "limit_closed", "now", "wake")
 
     def __init__(
         self, conn: sqlite3.Connection, now: float, seq: itertools.count[int] | None = None
@@ -134,6 +134,8 @@ class Tx:
         # Runs closed by the event limit within this transaction; further appends to
         # them are dropped instead of growing the history past the limit.
         self.limit_closed: set[int] = set()
+        # Last event id per run appended in this transaction (saves a MAX() per append).
+        self.last_event: dict[int, int] = {}
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """Run a query and return its first row, or None."""
@@ -196,6 +198,7 @@ class Store:
         # NORMAL in WAL mode loses nothing on a process crash (only on power loss).
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache
         with self.lock:
             self._conn.executescript(_SCHEMA)
             row = self._conn.execute("SELECT value FROM meta WHERE key='secret'").fetchone()
