@@ -70,6 +70,7 @@ from botoflowx.server._limits import (
     HEARTBEAT_DETAILS_LIMIT,
     MAX_EXECUTION_SECONDS,
     MAX_EXECUTION_TAGS,
+    MAX_POLLERS_PER_TASK_LIST,
     OPEN_EXECUTIONS_PER_DOMAIN,
     PAGE_TOKEN_LIFETIME,
     REASON_LIMIT,
@@ -92,10 +93,11 @@ _PollKey = tuple[str, str, str, str]
 class _Room:
     """The waiting room of one task list: a generation counter and its condition."""
 
-    __slots__ = ("cond", "generation")
+    __slots__ = ("cond", "generation", "waiting")
 
     def __init__(self, mutex: threading.Lock) -> None:
         self.generation = 0
+        self.waiting = 0
         self.cond = threading.Condition(mutex)
 
 
@@ -130,7 +132,15 @@ class _PollWaits:
             room = self._room(key)
             if self._closed or room.generation != generation:
                 return
-            room.cond.wait(timeout)
+            if room.waiting >= MAX_POLLERS_PER_TASK_LIST:
+                raise LimitExceededFault(
+                    "Limit on maximum concurrent poll requests per task list reached"
+                )
+            room.waiting += 1
+            try:
+                room.cond.wait(timeout)
+            finally:
+                room.waiting -= 1
 
     def notify(self, key: _PollKey, count: int) -> None:
         """Announce ``count`` new tasks on a list: wake that many waiting pollers."""

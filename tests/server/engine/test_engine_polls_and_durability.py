@@ -221,3 +221,28 @@ def test_concurrent_deciders_and_workers(engine: Engine, swf: Driver) -> None:
                 assert outstanding == 1
             elif event_type in ("DecisionTaskCompleted", "DecisionTaskTimedOut"):
                 outstanding -= 1
+
+
+def test_pollers_per_task_list_limit(engine: Engine, swf: Driver,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import botoflowx.server._engine as engine_module
+
+    monkeypatch.setattr(engine_module, "MAX_POLLERS_PER_TASK_LIST", 2)
+    engine._long_poll_seconds = 1.0
+    results: list[object] = []
+
+    def poll() -> None:
+        try:
+            results.append(swf.poll_activity())
+        except LimitExceededFault as exc:
+            results.append(exc)
+
+    pollers = [threading.Thread(target=poll) for _ in range(2)]
+    for p in pollers:
+        p.start()
+    time.sleep(0.2)
+    with pytest.raises(LimitExceededFault, match="concurrent poll requests"):
+        swf.poll_activity()
+    for p in pollers:
+        p.join(3)
+    assert results == [{"startedEventId": 0}] * 2
