@@ -246,7 +246,10 @@ class WorkflowWorker(BaseWorker):
         if decisions.execution_context is not None:
             kwargs["executionContext"] = decisions.execution_context
         try:
-            self.client.respond_decision_task_completed(**kwargs)
+            # Through the raw transport: it retries only failures that prove the
+            # request was not applied (throttling, refused connections), where a
+            # blind retry of an applied answer would be misreported as a lost task.
+            self.transport.call("RespondDecisionTaskCompleted", kwargs, idempotent=False)
         except Exception as exc:
             if is_unknown_resource(exc):
                 # Timed out, already answered (a retried call), or the run closed.
