@@ -186,6 +186,8 @@ def respond_decision_task_completed(tx: Tx, params: dict[str, Any]) -> None:
         if params.get("taskListScheduleToStartTimeout") is not None:
             attrs["taskListScheduleToStartTimeout"] = params["taskListScheduleToStartTimeout"]
     completed_id = append_event(tx, pk, "DecisionTaskCompleted", attrs)
+    if not completed_id:  # the event limit terminated the run instead
+        return
     tx.run(
         "UPDATE runs SET dt_state = ?, dt_token = NULL, prev_started = dt_started,"
         " latest_context = COALESCE(?, latest_context) WHERE pk = ?",

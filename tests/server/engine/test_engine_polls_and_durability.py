@@ -83,14 +83,18 @@ def test_event_limit_terminates_the_run(swf: Driver) -> None:
     execution = swf.start()
     engine = swf.engine
     signal = {"domain": "dom", "workflowId": execution["workflowId"], "signalName": "s"}
-    for _ in range(EVENT_LIMIT - 3):
+    for _ in range(EVENT_LIMIT - 30):  # events 3 .. 24,972
         engine.handle("SignalWorkflowExecution", signal)
-    with pytest.raises(UnknownResourceFault):  # the run was terminated at the limit
-        engine.handle("SignalWorkflowExecution", signal)
+    task = swf.poll_decision(reverseOrder=True, maximumPageSize=1)
+    markers = [{"decisionType": "RecordMarker",
+                "recordMarkerDecisionAttributes": {"markerName": f"m{i}"}} for i in range(40)]
+    swf.decide(task, *markers)  # the limit is reached in the middle of the batch
     events = swf.history(execution)
     assert len(events) == EVENT_LIMIT
     assert events[-1]["eventType"] == "WorkflowExecutionTerminated"
     assert attrs(events[-1])["cause"] == "EVENT_LIMIT_EXCEEDED"
+    with pytest.raises(UnknownResourceFault):
+        engine.handle("SignalWorkflowExecution", signal)
 
 
 @pytest.mark.parametrize("downtime", [0, 500])
