@@ -179,7 +179,8 @@ class TypeRegistry:
     Constructor paths (fixed per kind, never chosen by a payload):
 
     * dataclass: fields with ``init=True`` are written as ``{name: value}``; decoding
-      calls ``cls(**fields)`` (``init=False`` fields are left to the class to compute);
+      calls ``cls(**fields)`` (``init=False`` fields are left to the class to compute,
+      and ``InitVar`` pseudo-fields are not carried, so give them defaults);
     * ``NamedTuple`` / ``namedtuple``: the same, with ``cls(**fields)``;
     * ``Enum`` (incl. ``IntEnum``, ``StrEnum``, ``Flag``): the member's ``value``; ``cls(value)``;
     * exception: type name, message, args, traceback; ``cls(*args)``;
