@@ -199,3 +199,34 @@ def test_bad_enum_and_bad_duration_are_rejected(raw: Any, domain: SWFDomain) -> 
             taskStartToCloseTimeout="soon",
         )
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_nested_decision_attributes_are_validated(raw: Any, domain: SWFDomain) -> None:
+    execution = domain.start()
+    task = domain.expect_decision()
+    bad_batches = [
+        ([schedule_activity(domain.activity_type, "a" * 257)], "activityId"),
+        (
+            [schedule_activity(domain.activity_type, "ok", taskList={"name": "bad:list"})],
+            "taskList",
+        ),
+        (
+            # The attributes member does not match the decision type.
+            [
+                {
+                    "decisionType": "StartTimer",
+                    "recordMarkerDecisionAttributes": {"markerName": "m"},
+                }
+            ],
+            "startTimerDecisionAttributes",
+        ),
+        ([{"decisionType": "RecordMarker", "recordMarkerDecisionAttributes": {}}], "markerName"),
+    ]
+    for decisions, field in bad_batches:
+        with pytest.raises(ClientError) as err:
+            raw.respond_decision_task_completed(taskToken=task.token, decisions=decisions)
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        if field != "taskList":  # name rules may be reported without the member path
+            _validation_error(err, field)
+    assert [e["eventType"] for e in domain.history(execution)][-1] == "DecisionTaskStarted"
+    domain.decide(task, [])

@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from helpers.server import ServerProcess
 from helpers.swf import (
     SWFDomain,
     attrs,
     decision,
     error_code,
     events_of,
+    make_client,
     register_domain,
     schedule_activity,
     start_timer,
@@ -72,13 +74,19 @@ def test_history_event_limit_terminates_the_run(domain: SWFDomain) -> None:
     assert last["eventId"] <= EVENT_LIMIT + 1
 
 
-def test_registered_domain_quota(swf: Any) -> None:
-    # Runs last in this module (pytest keeps file order), so it can use up the quota.
-    existing = len(swf.list_domains(registrationStatus="REGISTERED")["domainInfos"]) + len(
-        swf.list_domains(registrationStatus="DEPRECATED")["domainInfos"]
-    )
-    for _ in range(100 - existing):
-        register_domain(swf)
-    with pytest.raises(ClientError) as err:
-        swf.register_domain(name=unique("dom"), workflowExecutionRetentionPeriodInDays="1")
-    assert error_code(err.value) == "LimitExceededFault"
+def test_registered_domain_quota() -> None:
+    # A server of its own, so using up the quota cannot disturb any other test.
+    with ServerProcess() as server:
+        swf = make_client(server.endpoint_url)
+        for _ in range(100):
+            register_domain(swf)
+        with pytest.raises(ClientError) as err:
+            swf.register_domain(name=unique("dom"), workflowExecutionRetentionPeriodInDays="1")
+        assert error_code(err.value) == "LimitExceededFault"
+        # Deprecated domains still count against the quota.
+        swf.deprecate_domain(
+            name=swf.list_domains(registrationStatus="REGISTERED")["domainInfos"][0]["name"]
+        )
+        with pytest.raises(ClientError) as err:
+            swf.register_domain(name=unique("dom"), workflowExecutionRetentionPeriodInDays="1")
+        assert error_code(err.value) == "LimitExceededFault"
