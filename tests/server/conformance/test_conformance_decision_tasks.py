@@ -169,9 +169,10 @@ def test_decision_task_pages_in_reverse_order(domain: SWFDomain) -> None:
 
 def test_start_at_previous_started_event(swf_server: ServerProcess, domain: SWFDomain) -> None:
     execution = domain.start()
+    # Space the start and the two decision tasks apart so a timestamp cut is observable.
+    swf_server.advance_clock(30)
     first = domain.expect_decision()
     domain.decide(first, [])
-    # Separate the two decision tasks in time so a timestamp cut is observable.
     swf_server.advance_clock(30)
     _signal(domain, execution, "later")
     task = domain.expect_decision(startAtPreviousStartedEvent=True)
