@@ -484,6 +484,8 @@ class _Applier:
             **ident, "signalName": attrs["signalName"], **self._optional(attrs, "input"),
             "decisionTaskCompletedEventId": self.completed_id,
             **self._optional(attrs, "control")})
+        if not initiated:
+            return None
         target = self._target(attrs)
         if target is None:
             return self._failed("SignalExternalWorkflowExecutionFailed", {
@@ -501,6 +503,8 @@ class _Applier:
         initiated = self._event("RequestCancelExternalWorkflowExecutionInitiated", {
             **ident, "decisionTaskCompletedEventId": self.completed_id,
             **self._optional(attrs, "control")})
+        if not initiated:
+            return None
         target = self._target(attrs)
         if target is None:
             return self._failed("RequestCancelExternalWorkflowExecutionFailed", {

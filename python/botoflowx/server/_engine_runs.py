@@ -141,8 +141,9 @@ def append_event(tx: Tx, pk: int, event_type: str, attrs: dict[str, Any]) -> int
     """Append one event to a run's history and return its id.
 
     When the history reaches the event limit the run is terminated with
-    ``EVENT_LIMIT_EXCEEDED`` (its last event is the termination) and later appends to
-    it in the same transaction are dropped (id 0 is returned for them).
+    ``EVENT_LIMIT_EXCEEDED`` (its last event is the termination). Then 0 is returned,
+    for this append and any later one in the transaction (those are dropped), so
+    callers skip the side effects (task rows, timeouts) of an event on a closed run.
     """
     if pk in tx.limit_closed:
         return 0
@@ -161,6 +162,7 @@ def append_event(tx: Tx, pk: int, event_type: str, attrs: dict[str, Any]) -> int
         if run["open"]:
             terminate_run(tx, pk, cause="EVENT_LIMIT_EXCEEDED")
             tx.limit_closed.add(pk)
+            return 0
     return event_id
 
 

@@ -97,6 +97,20 @@ def test_event_limit_terminates_the_run(swf: Driver) -> None:
         engine.handle("SignalWorkflowExecution", signal)
 
 
+def test_event_limit_reached_by_a_poll_hands_out_no_task(swf: Driver) -> None:
+    execution = swf.start()
+    signal = {"domain": "dom", "workflowId": execution["workflowId"], "signalName": "s"}
+    for _ in range(EVENT_LIMIT - 4):  # events 3 .. 24,998
+        swf.engine.handle("SignalWorkflowExecution", signal)
+    assert swf.poll_decision() == {"previousStartedEventId": 0, "startedEventId": 0}
+    events = swf.op("GetWorkflowExecutionHistory", execution=execution, reverseOrder=True,
+                    maximumPageSize=2)["events"]
+    assert [e["eventType"] for e in events] == ["WorkflowExecutionTerminated",
+                                                "DecisionTaskStarted"]
+    assert events[0]["eventId"] == EVENT_LIMIT
+    assert swf.describe(execution)["openCounts"]["openDecisionTasks"] == 0
+
+
 @pytest.mark.parametrize("downtime", [0, 500])
 def test_restart_recovers_timers_and_tasks(tmp_path: Path, downtime: int) -> None:
     database = str(tmp_path / "swf.sqlite3")
