@@ -425,8 +425,9 @@ class Engine:
     ) -> None:
         run = find_run(tx, region, params["domain"], params["workflowId"], params.get("runId"),
                        open_only=True)
+        # No cause: the model documents ``cause`` only for automatic terminations.
         terminate_run(tx, run["pk"], reason=params.get("reason"), details=params.get("details"),
-                      child_policy=params.get("childPolicy"), cause="OPERATOR_INITIATED")
+                      child_policy=params.get("childPolicy"))
 
     # -- polls -----------------------------------------------------------------------
 
