@@ -2,7 +2,7 @@
 
 use crate::error::{ReplayError, Result};
 use crate::kind::EventKind;
-use crate::raw::{RawAttrs, RawEvent, Str};
+use crate::raw::{Members, RawAttrs, RawEvent, RawStarted, Str};
 
 /// The attributes of the run's `WorkflowExecutionStarted` event.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,13 +83,14 @@ fn own(value: Option<Str<'_>>) -> Option<Box<str>> {
     value.map(Str::into_box)
 }
 
-/// Checks and normalizes one raw event.
-pub(crate) fn normalize(raw: RawEvent<'_>) -> Result<Event> {
+/// Checks and normalizes one raw event, taking what it keeps out of `raw`.
+pub(crate) fn normalize(raw: &mut RawEvent<'_>) -> Result<Event> {
     let id = raw
         .event_id
         .ok_or_else(|| ReplayError::malformed("history event lacks `eventId`"))?;
     let event_type = raw
         .event_type
+        .as_ref()
         .ok_or_else(|| ReplayError::malformed(format!("event {id} lacks `eventType`")))?;
     let kind = EventKind::from_name(event_type.as_str()).ok_or_else(|| {
         ReplayError::malformed(format!(
@@ -113,12 +114,18 @@ pub(crate) fn normalize(raw: RawEvent<'_>) -> Result<Event> {
             )));
         }
     }
-    let attrs = Normalizer {
-        id,
-        kind,
-        raw: raw.attrs,
-    }
-    .run(timestamp)?;
+    let checker = Checker { id, kind };
+    let attrs = match raw.attrs.as_mut() {
+        Some(RawAttrs::Started(started)) => {
+            checker.workflow_started(timestamp, std::mem::take(&mut **started))?
+        }
+        Some(RawAttrs::Members(members)) => checker.members(members)?,
+        // No attributes at all: only types without required members pass.
+        None if kind == EventKind::WorkflowExecutionStarted => {
+            checker.workflow_started(timestamp, RawStarted::default())?
+        }
+        None => checker.members(&mut Members::default())?,
+    };
     Ok(Event {
         id,
         timestamp,
@@ -127,14 +134,13 @@ pub(crate) fn normalize(raw: RawEvent<'_>) -> Result<Event> {
     })
 }
 
-/// Moves the members of one event's raw attributes into their slots.
-struct Normalizer<'a> {
+/// Checks the required members of one event and moves them into their slots.
+struct Checker {
     id: u64,
     kind: EventKind,
-    raw: RawAttrs<'a>,
 }
 
-impl Normalizer<'_> {
+impl Checker {
     #[cold]
     fn missing(&self, member: &str) -> ReplayError {
         ReplayError::malformed(format!(
@@ -144,99 +150,92 @@ impl Normalizer<'_> {
         ))
     }
 
-    fn req(&self, value: Option<Str<'_>>, member: &str) -> Result<Box<str>> {
-        value.map(Str::into_box).ok_or_else(|| self.missing(member))
+    fn req(&self, value: Option<Box<str>>, member: &str) -> Result<Option<Box<str>>> {
+        value.ok_or_else(|| self.missing(member)).map(Some)
     }
 
     fn req_id(&self, value: Option<u64>, member: &str) -> Result<u64> {
         value.ok_or_else(|| self.missing(member))
     }
 
-    fn run(mut self, timestamp: f64) -> Result<Attrs> {
+    fn dtc(&self, m: &Members) -> Result<u64> {
+        self.req_id(m.decision_task_completed_id, "decisionTaskCompletedEventId")
+    }
+
+    fn members(&self, m: &mut Members) -> Result<Attrs> {
         use EventKind as K;
-        let mut a = Attrs::default();
-        let r = &mut self.raw;
-        let (input, result) = (r.input.take(), r.result.take());
-        let (reason, details, cause) = (r.reason.take(), r.details.take(), r.cause.take());
-        let (timeout_type, control) = (r.timeout_type.take(), r.control.take());
-        let dtc = r.decision_task_completed_event_id;
-        let (scheduled, started, initiated) = (
-            r.scheduled_event_id,
-            r.started_event_id,
-            r.initiated_event_id,
-        );
-        let type_name = r.workflow_type.as_mut().and_then(|t| t.name.take());
-        let execution = r.workflow_execution.take();
-        let external = r.external_workflow_execution.take();
-        match self.kind {
-            K::WorkflowExecutionStarted => {
-                a.payload = input.clone().map(Str::into_box);
-                let started = self.workflow_started(timestamp, input, type_name)?;
-                a.started = Some(Box::new(started));
-            }
-            K::WorkflowExecutionCancelRequested => {
-                a.cause = own(cause);
-                if let Some(ext) = external {
-                    a.workflow_id = own(ext.workflow_id);
-                    a.run_id = own(ext.run_id);
-                }
-                a.initiated_id = self.raw.external_initiated_event_id.unwrap_or(0);
-            }
-            K::WorkflowExecutionCompleted => {
-                a.payload = own(result);
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
-            }
+        let mut a = Attrs {
+            payload: m.payload.take(),
+            reason: m.reason.take(),
+            details: m.details.take(),
+            ..Attrs::default()
+        };
+        // The member that holds `cause` per type ("cause" or "timeoutType").
+        let cause_member = match self.kind {
+            K::WorkflowExecutionTimedOut
+            | K::DecisionTaskTimedOut
+            | K::ActivityTaskTimedOut
+            | K::ChildWorkflowExecutionTimedOut
+            | K::LambdaFunctionTimedOut => Some("timeoutType"),
             K::CompleteWorkflowExecutionFailed
             | K::FailWorkflowExecutionFailed
             | K::CancelWorkflowExecutionFailed
+            | K::ContinueAsNewWorkflowExecutionFailed
+            | K::ScheduleActivityTaskFailed
+            | K::RequestCancelActivityTaskFailed
+            | K::RecordMarkerFailed
+            | K::StartTimerFailed
+            | K::CancelTimerFailed
+            | K::StartChildWorkflowExecutionFailed
+            | K::SignalExternalWorkflowExecutionFailed
+            | K::RequestCancelExternalWorkflowExecutionFailed
+            | K::ScheduleLambdaFunctionFailed => Some("cause"),
+            _ => None,
+        };
+        a.cause = match cause_member {
+            Some(member) => self.req(m.cause.take(), member)?,
+            None => m.cause.take(),
+        };
+        match self.kind {
+            K::WorkflowExecutionStarted => {}
+            K::WorkflowExecutionCancelRequested | K::WorkflowExecutionSignaled => {
+                if self.kind == K::WorkflowExecutionSignaled {
+                    a.name = self.req(m.name.take(), "signalName")?;
+                }
+                if let Some((workflow_id, run_id)) = m.external.take() {
+                    a.workflow_id = workflow_id;
+                    a.run_id = run_id;
+                }
+                a.initiated_id = m.initiated_id.unwrap_or(0);
+            }
+            K::WorkflowExecutionCompleted
+            | K::CompleteWorkflowExecutionFailed
+            | K::WorkflowExecutionFailed
+            | K::FailWorkflowExecutionFailed
+            | K::WorkflowExecutionCanceled
+            | K::CancelWorkflowExecutionFailed
             | K::ContinueAsNewWorkflowExecutionFailed => {
-                a.cause = Some(self.req(cause, "cause")?);
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
-            }
-            K::WorkflowExecutionFailed => {
-                a.reason = own(reason);
-                a.details = own(details);
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
-            }
-            K::WorkflowExecutionTimedOut => a.cause = Some(self.req(timeout_type, "timeoutType")?),
-            K::WorkflowExecutionCanceled => {
-                a.details = own(details);
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
             K::WorkflowExecutionContinuedAsNew => {
-                a.payload = own(input);
-                a.name = Some(self.req(type_name, "workflowType.name")?);
-                let run_id = self.raw.new_execution_run_id.take();
-                a.run_id = Some(self.req(run_id, "newExecutionRunId")?);
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
+                a.name = self.req(m.name.take(), "workflowType.name")?;
+                a.run_id = self.req(m.run_id.take(), "newExecutionRunId")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
-            K::WorkflowExecutionTerminated => {
-                a.reason = own(reason);
-                a.details = own(details);
-                a.cause = own(cause);
-            }
-            K::DecisionTaskScheduled => {}
+            K::WorkflowExecutionTimedOut
+            | K::WorkflowExecutionTerminated
+            | K::DecisionTaskScheduled => {}
             K::DecisionTaskStarted | K::ActivityTaskStarted | K::LambdaFunctionStarted => {
-                a.scheduled_id = self.req_id(scheduled, "scheduledEventId")?;
+                a.scheduled_id = self.req_id(m.scheduled_id, "scheduledEventId")?;
             }
-            K::DecisionTaskCompleted => {
-                a.scheduled_id = self.req_id(scheduled, "scheduledEventId")?;
-                a.started_id = self.req_id(started, "startedEventId")?;
-            }
-            K::DecisionTaskTimedOut => {
-                a.cause = Some(self.req(timeout_type, "timeoutType")?);
-                a.scheduled_id = self.req_id(scheduled, "scheduledEventId")?;
-                a.started_id = self.req_id(started, "startedEventId")?;
+            K::DecisionTaskCompleted | K::DecisionTaskTimedOut => {
+                a.scheduled_id = self.req_id(m.scheduled_id, "scheduledEventId")?;
+                a.started_id = self.req_id(m.started_id, "startedEventId")?;
             }
             K::ActivityTaskScheduled | K::ScheduleActivityTaskFailed => {
-                let activity_id = self.raw.activity_id.take();
-                a.key = Some(self.req(activity_id, "activityId")?);
-                let name = self.raw.activity_type.as_mut().and_then(|t| t.name.take());
-                a.name = Some(self.req(name, "activityType.name")?);
-                if self.kind == K::ScheduleActivityTaskFailed {
-                    a.cause = Some(self.req(cause, "cause")?);
-                }
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
+                a.key = self.req(m.key.take(), "activityId")?;
+                a.name = self.req(m.name.take(), "activityType.name")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
             K::ActivityTaskCompleted
             | K::ActivityTaskFailed
@@ -245,72 +244,35 @@ impl Normalizer<'_> {
             | K::LambdaFunctionCompleted
             | K::LambdaFunctionFailed
             | K::LambdaFunctionTimedOut => {
-                a.payload = own(result);
-                a.reason = own(reason);
-                a.details = own(details);
-                if matches!(
-                    self.kind,
-                    K::ActivityTaskTimedOut | K::LambdaFunctionTimedOut
-                ) {
-                    a.cause = Some(self.req(timeout_type, "timeoutType")?);
-                }
-                a.scheduled_id = self.req_id(scheduled, "scheduledEventId")?;
-                a.started_id = self.req_id(started, "startedEventId")?;
+                a.scheduled_id = self.req_id(m.scheduled_id, "scheduledEventId")?;
+                a.started_id = self.req_id(m.started_id, "startedEventId")?;
             }
             K::ActivityTaskCancelRequested | K::RequestCancelActivityTaskFailed => {
-                let activity_id = self.raw.activity_id.take();
-                a.key = Some(self.req(activity_id, "activityId")?);
-                if self.kind == K::RequestCancelActivityTaskFailed {
-                    a.cause = Some(self.req(cause, "cause")?);
-                }
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
-            }
-            K::WorkflowExecutionSignaled => {
-                let signal_name = self.raw.signal_name.take();
-                a.name = Some(self.req(signal_name, "signalName")?);
-                a.payload = own(input);
-                if let Some(ext) = external {
-                    a.workflow_id = own(ext.workflow_id);
-                    a.run_id = own(ext.run_id);
-                }
-                a.initiated_id = self.raw.external_initiated_event_id.unwrap_or(0);
+                a.key = self.req(m.key.take(), "activityId")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
             K::MarkerRecorded | K::RecordMarkerFailed => {
-                let marker_name = self.raw.marker_name.take();
-                a.key = Some(self.req(marker_name, "markerName")?);
-                a.details = own(details);
-                if self.kind == K::RecordMarkerFailed {
-                    a.cause = Some(self.req(cause, "cause")?);
-                }
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
+                a.key = self.req(m.key.take(), "markerName")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
-            K::TimerStarted
-            | K::StartTimerFailed
-            | K::TimerFired
-            | K::TimerCanceled
-            | K::CancelTimerFailed => {
-                let timer_id = self.raw.timer_id.take();
-                a.key = Some(self.req(timer_id, "timerId")?);
-                if matches!(self.kind, K::StartTimerFailed | K::CancelTimerFailed) {
-                    a.cause = Some(self.req(cause, "cause")?);
-                }
-                if matches!(self.kind, K::TimerFired | K::TimerCanceled) {
-                    a.started_id = self.req_id(started, "startedEventId")?;
-                }
-                if self.kind != K::TimerFired {
-                    a.decision_task_completed_id =
-                        self.req_id(dtc, "decisionTaskCompletedEventId")?;
+            K::TimerStarted | K::StartTimerFailed | K::CancelTimerFailed => {
+                a.key = self.req(m.key.take(), "timerId")?;
+                a.decision_task_completed_id = self.dtc(m)?;
+            }
+            K::TimerFired | K::TimerCanceled => {
+                a.key = self.req(m.key.take(), "timerId")?;
+                a.started_id = self.req_id(m.started_id, "startedEventId")?;
+                if self.kind == K::TimerCanceled {
+                    a.decision_task_completed_id = self.dtc(m)?;
                 }
             }
             K::StartChildWorkflowExecutionInitiated | K::StartChildWorkflowExecutionFailed => {
-                let workflow_id = self.raw.workflow_id.take();
-                a.key = Some(self.req(workflow_id, "workflowId")?);
-                a.name = Some(self.req(type_name, "workflowType.name")?);
+                a.key = self.req(m.workflow_id.take(), "workflowId")?;
+                a.name = self.req(m.name.take(), "workflowType.name")?;
                 if self.kind == K::StartChildWorkflowExecutionFailed {
-                    a.cause = Some(self.req(cause, "cause")?);
-                    a.initiated_id = self.req_id(initiated, "initiatedEventId")?;
+                    a.initiated_id = self.req_id(m.initiated_id, "initiatedEventId")?;
                 }
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
             K::ChildWorkflowExecutionStarted
             | K::ChildWorkflowExecutionCompleted
@@ -318,107 +280,95 @@ impl Normalizer<'_> {
             | K::ChildWorkflowExecutionTimedOut
             | K::ChildWorkflowExecutionCanceled
             | K::ChildWorkflowExecutionTerminated => {
-                let execution = execution.ok_or_else(|| self.missing("workflowExecution"))?;
-                a.key = Some(self.req(execution.workflow_id, "workflowExecution.workflowId")?);
-                a.run_id = Some(self.req(execution.run_id, "workflowExecution.runId")?);
-                a.name = Some(self.req(type_name, "workflowType.name")?);
-                a.initiated_id = self.req_id(initiated, "initiatedEventId")?;
+                let (workflow_id, run_id) = m
+                    .execution
+                    .take()
+                    .ok_or_else(|| self.missing("workflowExecution"))?;
+                a.key = self.req(workflow_id, "workflowExecution.workflowId")?;
+                a.run_id = self.req(run_id, "workflowExecution.runId")?;
+                a.name = self.req(m.name.take(), "workflowType.name")?;
+                a.initiated_id = self.req_id(m.initiated_id, "initiatedEventId")?;
                 if self.kind != K::ChildWorkflowExecutionStarted {
-                    a.started_id = self.req_id(started, "startedEventId")?;
-                }
-                a.payload = own(result);
-                a.reason = own(reason);
-                a.details = own(details);
-                if self.kind == K::ChildWorkflowExecutionTimedOut {
-                    a.cause = Some(self.req(timeout_type, "timeoutType")?);
+                    a.started_id = self.req_id(m.started_id, "startedEventId")?;
                 }
             }
             K::SignalExternalWorkflowExecutionInitiated
             | K::SignalExternalWorkflowExecutionFailed
             | K::RequestCancelExternalWorkflowExecutionInitiated
             | K::RequestCancelExternalWorkflowExecutionFailed => {
-                a.key = own(control);
-                let workflow_id = self.raw.workflow_id.take();
-                a.workflow_id = Some(self.req(workflow_id, "workflowId")?);
-                a.run_id = own(self.raw.run_id.take());
+                // The engine's own id travels in `control`; SWF does not require it.
+                a.key = m.control.take();
+                a.workflow_id = self.req(m.workflow_id.take(), "workflowId")?;
+                a.run_id = m.run_id.take();
                 if self.kind == K::SignalExternalWorkflowExecutionInitiated {
-                    let signal_name = self.raw.signal_name.take();
-                    a.name = Some(self.req(signal_name, "signalName")?);
+                    a.name = self.req(m.name.take(), "signalName")?;
                 }
                 if matches!(
                     self.kind,
                     K::SignalExternalWorkflowExecutionFailed
                         | K::RequestCancelExternalWorkflowExecutionFailed
                 ) {
-                    a.cause = Some(self.req(cause, "cause")?);
-                    a.initiated_id = self.req_id(initiated, "initiatedEventId")?;
+                    a.initiated_id = self.req_id(m.initiated_id, "initiatedEventId")?;
                 }
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
             K::ExternalWorkflowExecutionSignaled | K::ExternalWorkflowExecutionCancelRequested => {
-                let execution = execution.ok_or_else(|| self.missing("workflowExecution"))?;
-                a.workflow_id =
-                    Some(self.req(execution.workflow_id, "workflowExecution.workflowId")?);
-                a.run_id = own(execution.run_id);
-                a.initiated_id = self.req_id(initiated, "initiatedEventId")?;
+                let (workflow_id, run_id) = m
+                    .execution
+                    .take()
+                    .ok_or_else(|| self.missing("workflowExecution"))?;
+                a.workflow_id = self.req(workflow_id, "workflowExecution.workflowId")?;
+                a.run_id = run_id;
+                a.initiated_id = self.req_id(m.initiated_id, "initiatedEventId")?;
             }
             K::LambdaFunctionScheduled | K::ScheduleLambdaFunctionFailed => {
-                let lambda_id = self.raw.id.take();
-                a.key = Some(self.req(lambda_id, "id")?);
-                let name = self.raw.name.take();
-                a.name = Some(self.req(name, "name")?);
-                if self.kind == K::ScheduleLambdaFunctionFailed {
-                    a.cause = Some(self.req(cause, "cause")?);
-                }
-                a.decision_task_completed_id = self.req_id(dtc, "decisionTaskCompletedEventId")?;
+                a.key = self.req(m.key.take(), "id")?;
+                a.name = self.req(m.name.take(), "name")?;
+                a.decision_task_completed_id = self.dtc(m)?;
             }
-            K::StartLambdaFunctionFailed => {
-                a.scheduled_id = scheduled.unwrap_or(0);
-                a.cause = own(cause);
-                a.details = own(self.raw.message.take());
-            }
+            K::StartLambdaFunctionFailed => a.scheduled_id = m.scheduled_id.unwrap_or(0),
         }
         Ok(a)
     }
 
-    fn workflow_started(
-        &mut self,
-        timestamp: f64,
-        input: Option<Str<'_>>,
-        type_name: Option<Str<'_>>,
-    ) -> Result<WorkflowStarted> {
-        let r = &mut self.raw;
-        let type_version = r.workflow_type.take().and_then(|t| t.version);
-        let task_list = r.task_list.take().and_then(|t| t.name);
-        let child_policy = r.child_policy.take();
-        let parent = r.parent_workflow_execution.take();
-        let (parent_workflow_id, parent_run_id) = match parent {
+    fn workflow_started(&self, timestamp: f64, r: RawStarted<'_>) -> Result<Attrs> {
+        let (type_name, type_version) = match r.workflow_type {
+            Some(t) => (own(t.name), own(t.version)),
+            None => (None, None),
+        };
+        let (parent_workflow_id, parent_run_id) = match r.parent_workflow_execution {
             Some(p) => (own(p.workflow_id), own(p.run_id)),
             None => (None, None),
         };
-        let r = &mut self.raw;
-        Ok(WorkflowStarted {
+        let input = own(r.input);
+        let started = WorkflowStarted {
             timestamp,
-            input: own(input),
-            task_priority: own(r.task_priority.take()),
-            execution_start_to_close_timeout: own(r.execution_start_to_close_timeout.take()),
-            task_start_to_close_timeout: own(r.task_start_to_close_timeout.take()),
+            workflow_type_name: type_name.ok_or_else(|| self.missing("workflowType.name"))?,
+            workflow_type_version: type_version
+                .ok_or_else(|| self.missing("workflowType.version"))?,
+            input: input.clone(),
+            task_list: own(r.task_list.and_then(|t| t.name))
+                .ok_or_else(|| self.missing("taskList.name"))?,
+            task_priority: own(r.task_priority),
+            child_policy: own(r.child_policy).ok_or_else(|| self.missing("childPolicy"))?,
+            execution_start_to_close_timeout: own(r.execution_start_to_close_timeout),
+            task_start_to_close_timeout: own(r.task_start_to_close_timeout),
             tag_list: r
                 .tag_list
-                .take()
                 .unwrap_or_default()
                 .into_iter()
                 .map(Str::into_box)
                 .collect(),
-            lambda_role: own(r.lambda_role.take()),
-            continued_execution_run_id: own(r.continued_execution_run_id.take()),
-            parent_initiated_event_id: r.parent_initiated_event_id.unwrap_or(0),
+            lambda_role: own(r.lambda_role),
+            continued_execution_run_id: own(r.continued_execution_run_id),
             parent_workflow_id,
             parent_run_id,
-            workflow_type_name: self.req(type_name, "workflowType.name")?,
-            workflow_type_version: self.req(type_version, "workflowType.version")?,
-            task_list: self.req(task_list, "taskList.name")?,
-            child_policy: self.req(child_policy, "childPolicy")?,
+            parent_initiated_event_id: r.parent_initiated_event_id.unwrap_or(0),
+        };
+        Ok(Attrs {
+            payload: input,
+            started: Some(Box::new(started)),
+            ..Attrs::default()
         })
     }
 }

@@ -23,6 +23,14 @@ macro_rules! event_kinds {
                 }
             }
 
+            /// Looks an attributes member name up (e.g. `timerFiredEventAttributes`).
+            pub fn from_attributes_key(key: &str) -> Option<Self> {
+                match key {
+                    $($attrs => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+
             /// The `eventType` string.
             pub fn name(self) -> &'static str {
                 match self {
@@ -123,6 +131,7 @@ mod tests {
             expected.push_str(&name[1..]);
             expected.push_str("EventAttributes");
             assert_eq!(kind.attributes_key(), expected);
+            assert_eq!(EventKind::from_attributes_key(&expected), Some(kind));
         }
     }
 }

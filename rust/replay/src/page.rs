@@ -2,12 +2,12 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{ReplayError, Result};
-use crate::event::{self, Event};
-use crate::raw::{RawEvent, RawExecution, RawType, Str};
+use crate::event::Event;
+use crate::raw::{EventSeed, RawExecution, RawType, Str};
 
 /// A parsed page: the task fields and the page's events, in page order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,7 +33,12 @@ impl Page {
     /// `events` list of well-formed SWF events (an empty poll, with neither
     /// `taskToken` nor `events`, is accepted as an empty page).
     pub fn parse(data: &[u8]) -> Result<Self> {
-        let raw: RawPage<'_> = serde_json::from_slice(data)
+        // One bulk UTF-8 check up front is cheaper than serde_json's check
+        // of every string it borrows from a byte slice.
+        let text = std::str::from_utf8(data).map_err(|e| {
+            ReplayError::malformed(format!("invalid history page: not UTF-8 ({e})"))
+        })?;
+        let raw: RawPage<'_> = serde_json::from_str(text)
             .map_err(|e| ReplayError::malformed(format!("invalid history page: {e}")))?;
         let Some(events) = raw.events else {
             if raw.task_token.is_some() {
@@ -116,9 +121,7 @@ impl<'de> Deserialize<'de> for Events {
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut events = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(raw) = seq.next_element::<RawEvent<'de>>()? {
-                    events.push(event::normalize(raw).map_err(de::Error::custom)?);
-                }
+                while seq.next_element_seed(EventSeed(&mut events))?.is_some() {}
                 Ok(Events(events))
             }
         }
