@@ -381,6 +381,10 @@ def _tz_extras(value: dt.datetime | dt.time, offset: dt.timedelta | None) -> dic
                         value, f"its time zone name {name!r} is not valid UTF-8", ""
                     ) from None
                 extras["name"] = name
+            if offset.microseconds:
+                # fromisoformat reads "+00:00:00.000015" as UTC (a CPython bug), so
+                # offsets with microseconds are spelled out.
+                extras["offset"] = offset // dt.timedelta(microseconds=1)
     if value.fold:
         extras["fold"] = 1
     return extras
@@ -919,26 +923,37 @@ def _zone(key: Any, tag: str) -> zoneinfo.ZoneInfo:
 
 
 def _apply_extras(value: Any, extras: Any, tag: str) -> Any:
-    if type(extras) is not dict or not extras or not set(extras) <= {"zone", "name", "fold"}:
+    if (
+        type(extras) is not dict
+        or not extras
+        or not set(extras) <= {"zone", "name", "offset", "fold"}
+    ):
         raise DecodeFailure(
-            f"malformed {tag!r} object: expected an object with zone, name or fold", tag=tag
+            f"malformed {tag!r} object: expected an object with zone, name, offset or fold",
+            tag=tag,
         )
     fold = extras.get("fold", 0)
     if fold not in (0, 1) or type(fold) is not int:
         raise DecodeFailure(f"malformed {tag!r} object: fold must be 0 or 1", tag=tag)
     changes: dict[str, Any] = {"fold": fold}
     if "zone" in extras:
-        if "name" in extras:
-            raise DecodeFailure(f"malformed {tag!r} object: both zone and name", tag=tag)
+        if "name" in extras or "offset" in extras:
+            raise DecodeFailure(f"malformed {tag!r} object: zone with name or offset", tag=tag)
         changes["tzinfo"] = _zone(extras["zone"], tag)
-    elif "name" in extras:
-        name = extras["name"]
-        offset = value.utcoffset()
-        if type(name) is not str or offset is None:
+    elif "name" in extras or "offset" in extras:
+        if "offset" in extras:
+            micros = extras["offset"]
+            if type(micros) is not int:
+                raise DecodeFailure(f"malformed {tag!r} object: offset must be an int", tag=tag)
+            offset = dt.timedelta(microseconds=micros)
+        else:
+            offset = value.utcoffset()
+        name = extras.get("name")
+        if offset is None or (name is not None and type(name) is not str):
             raise DecodeFailure(
                 f"malformed {tag!r} object: a zone name needs a str and a UTC offset", tag=tag
             )
-        changes["tzinfo"] = dt.timezone(offset, name)
+        changes["tzinfo"] = dt.timezone(offset) if name is None else dt.timezone(offset, name)
     return value.replace(**changes)
 
 

@@ -49,7 +49,8 @@ tag            payload
 ``date``       ISO 8601 ``"2024-05-01"``
 ``datetime``   ``datetime.isoformat()`` (with the UTC offset when aware), or
                ``[iso, extras]`` where extras holds ``zone`` (a ZoneInfo key), ``name``
-               (a named fixed offset) and/or ``fold`` (1)
+               (a named fixed offset), ``offset`` (in microseconds, only for offsets
+               with a fraction of a second) and/or ``fold`` (1)
 ``time``       as ``datetime``, with ``time.isoformat()``
 ``timedelta``  ``[days, seconds, microseconds]``
 ``obj``        ``[registration name, data]``: ``{field: value}`` for dataclasses and

@@ -142,6 +142,10 @@ def test_dicts_that_look_like_tagged_objects_are_kept_as_data() -> None:
         dt.datetime(2024, 5, 1, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
         dt.datetime(2024, 5, 1, tzinfo=dt.timezone(dt.timedelta(hours=-3), "BRT")),
         dt.datetime(2024, 5, 1, tzinfo=dt.timezone(dt.timedelta(seconds=1, microseconds=7))),
+        # fromisoformat reads this offset as UTC (CPython bug); the encoding must not.
+        dt.datetime(2000, 1, 1, tzinfo=dt.timezone(dt.timedelta(microseconds=15))),
+        dt.datetime(2000, 1, 1, tzinfo=dt.timezone(-dt.timedelta(microseconds=15), "tiny")),
+        dt.time(1, tzinfo=dt.timezone(dt.timedelta(microseconds=-999_999))),
         dt.datetime(2024, 7, 1, 9, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
         # The repeated hour when New York leaves summer time: fold picks the offset.
         dt.datetime(2024, 11, 3, 1, 30, fold=0, tzinfo=zoneinfo.ZoneInfo("America/New_York")),
