@@ -204,11 +204,13 @@ class Replayer:
                 ids 1..started_event_id with no gap.
             MalformedHistoryError: events are inconsistent (e.g. a
                 DecisionTaskCompleted naming an unknown started event).
-            ReplayError: a decision task this replayer handed out live timed
-                out, so the caller's workflow state is stale (replay the run
-                from the start with a new Replayer).
+            ReplayError: activations from the previous ``extend`` are not all
+                handed out and completed; or a decision task this replayer
+                handed out live timed out, so the caller's workflow state is
+                stale (replay the run from the start with a new Replayer).
 
-        After any error but HistoryGapError the replayer refuses further use.
+        After an error raised while applying events (MalformedHistoryError,
+        the stale-state ReplayError) the replayer refuses further use.
         """
     def next_activation(self) -> Activation | None:
         """The next boundary not yet handed out, or None when caught up.

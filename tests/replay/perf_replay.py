@@ -20,9 +20,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from replay._histories import sequential, sequential_commands  # noqa: E402
-
-from botoflowx._replay import DecisionTaskPage, Replayer  # noqa: E402
+from botoflowx._replay import DecisionTaskPage, Replayer
+from replay._histories import sequential, sequential_commands
 
 
 def main() -> None:

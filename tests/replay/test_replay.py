@@ -378,3 +378,15 @@ def test_stub_matches_the_extension() -> None:
         timeout=110,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_extend_requires_the_previous_activations_processed() -> None:
+    b = sequential(2)
+    replayer = Replayer()
+    replayer.extend(parse_all(b.pages(last=3)), 3)
+    later = parse_all(b.pages(first=4, last=9))
+    with pytest.raises(ReplayError, match="drain next_activation"):
+        replayer.extend(later, 9)
+    replay(replayer, 2)
+    replayer.extend(later, 9)
+    assert [a.is_replaying for a, _ in replay(replayer, 2, start=1)] == [False]

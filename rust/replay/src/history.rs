@@ -87,6 +87,11 @@ impl History {
         )
     }
 
+    /// Whether activations are queued and not yet handed out.
+    pub fn has_pending_activations(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// Takes the next boundary not yet handed out.
     pub fn pop_activation(&mut self) -> Option<Activation> {
         self.ready.pop_front()

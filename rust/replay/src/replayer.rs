@@ -49,12 +49,29 @@ impl Replayer {
     /// Adds the events of `pages` up to `started_event_id`.
     ///
     /// # Errors
-    /// See [`History::extend`]. After an error the replayer refuses further use.
+    /// See [`History::extend`]; `Usage` when activations from the previous
+    /// extend were not all processed. After an error raised while applying
+    /// events (anything but a gap or the check above) the replayer refuses
+    /// further use: applying may have stopped half-way.
     pub fn extend<'p, I>(&mut self, pages: I, started_event_id: u64) -> Result<()>
     where
         I: IntoIterator<Item = &'p Page>,
     {
         self.check_usable()?;
+        // The recorded decisions of a boundary arrive with later events; an
+        // activation handed out (or queued) before them would be matched
+        // against an incomplete record.
+        if let Some(outstanding) = &self.outstanding {
+            return Err(ReplayError::usage(format!(
+                "extend called while the activation at event {} is outstanding; complete it first",
+                outstanding.started_event_id
+            )));
+        }
+        if self.history.has_pending_activations() {
+            return Err(ReplayError::usage(
+                "extend called before every activation was handed out; drain next_activation first",
+            ));
+        }
         let result = self.history.extend(pages, started_event_id);
         if let Err(err) = &result {
             // A gap is detected before anything is applied; the rest may

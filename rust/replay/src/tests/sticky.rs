@@ -149,6 +149,7 @@ fn gaps_are_detected() {
     );
     let mut replayer = Replayer::new();
     replayer.extend(&full.pages(1, 9, 10, false), 9).unwrap();
+    drain(&mut replayer, &mut 0, 5);
     let err = replayer
         .extend(&full.pages(12, 15, 10, false), 15)
         .unwrap_err();
@@ -181,4 +182,32 @@ fn memory_follows_what_replay_still_needs() {
     let mut open = Replayer::new();
     open.extend([&b.page()], b.last_id()).unwrap();
     assert_eq!(open.index_sizes(), (1, 0, 0, 2));
+}
+
+#[test]
+fn extend_waits_until_every_activation_is_processed() {
+    let full = sequential(2, false);
+    let mut replayer = Replayer::new();
+    replayer.extend(&full.pages(1, 3, 1000, false), 3).unwrap();
+    let later = full.pages(4, 9, 1000, false);
+    let err = replayer.extend(&later, 9).unwrap_err();
+    assert!(
+        matches!(&err, ReplayError::Usage(m) if m.contains("drain")),
+        "{err}"
+    );
+    replayer.next_activation().unwrap().unwrap();
+    let err = replayer.extend(&later, 9).unwrap_err();
+    assert!(
+        matches!(&err, ReplayError::Usage(m) if m.contains("outstanding")),
+        "{err}"
+    );
+    let owned = [(
+        "ScheduleActivityTask".into(),
+        "1".into(),
+        "step".into(),
+        "wf.py:1 in run".into(),
+    )];
+    replayer.complete_activation(&commands(&owned)).unwrap();
+    replayer.extend(&later, 9).unwrap();
+    assert!(replayer.next_activation().unwrap().is_some());
 }
