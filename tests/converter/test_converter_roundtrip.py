@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
+import subprocess
+import sys
 import uuid
 import zoneinfo
 from typing import Any
@@ -277,3 +280,22 @@ def test_loads_input_accepts_foreign_shapes() -> None:
     assert CONVERTER.loads_input('{"name": "x"}') == ([], {"name": "x"})
     assert CONVERTER.loads_input("[1, 2, 3]") == ([1, 2, 3], {})
     assert CONVERTER.loads_input('[[1], {"a": 2}]') == ([1], {"a": 2})
+
+
+def test_set_encoding_does_not_depend_on_the_hash_seed() -> None:
+    # Workflow code is replayed in other processes: the same set must give the same text.
+    script = (
+        "from botoflowx.converter import JSONDataConverter; "
+        "print(JSONDataConverter().dumps({'alpha', 'beta', 'gamma', 'delta', ('x', 1), b'z'}))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
