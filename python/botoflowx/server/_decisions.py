@@ -6,8 +6,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from botoflowx.server._engine_runs import (
     DT_COMPLETING,
     DT_NONE,
@@ -384,17 +382,13 @@ class _Applier:
             return self._failed(failed, {}, "WORKFLOW_TYPE_DOES_NOT_EXIST")
         if type_row["status"] == "DEPRECATED":
             return self._failed(failed, {}, "WORKFLOW_TYPE_DEPRECATED")
-        # Options not given carry over from this run, so the new run never lacks one.
-        carried = {
-            "taskList": {"name": run["task_list"]},
-            "taskPriority": run["task_priority"],
-            "executionStartToCloseTimeout": run["exec_timeout"],
-            "taskStartToCloseTimeout": run["task_timeout"],
-            "childPolicy": run["child_policy"],
-            "lambdaRole": run["lambda_role"],
-        }
-        config = {k: attrs[k] if attrs.get(k) is not None else v for k, v in carried.items()}
-        tags = attrs["tagList"] if attrs.get("tagList") is not None else orjson.loads(run["tags"])
+        # As SWF documents for this decision, an option not given comes from the (new
+        # version of the) workflow type's defaults, not from the closing run.
+        config, missing = resolve_workflow_config(attrs, type_config(type_row))
+        if missing is not None:
+            return self._failed(failed, {}, f"DEFAULT_{missing}_UNDEFINED")
+        config.setdefault("lambdaRole", None)
+        tags = list(attrs.get("tagList") or [])
         workflow_type = {"name": run["type_name"], "version": version}
         new_id = new_run_id()
         event: dict[str, Any] = {
@@ -402,7 +396,7 @@ class _Applier:
             "decisionTaskCompletedEventId": self.completed_id,
             "newExecutionRunId": new_id,
             "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
-            "taskList": config["taskList"],
+            "taskList": {"name": config["taskList"]["name"]},
             "taskPriority": config["taskPriority"],
             "taskStartToCloseTimeout": config["taskStartToCloseTimeout"],
             "childPolicy": config["childPolicy"],

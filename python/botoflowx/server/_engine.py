@@ -18,6 +18,9 @@ Choices where SWF's documentation is silent (see ``shared/reference/swf.md`` sec
 * A task-list override stays in force for later tasks until another completion names
   a list or a temporary override's task times out (schedule-to-start, or start-to-close
   of a task on the override list); the revert goes to the run's start task list.
+* ContinueAsNewWorkflowExecution takes what it does not give from the workflow type's
+  defaults (as the API reference documents, with DEFAULT_*_UNDEFINED otherwise), not
+  from the closing run; tags are not carried over.
 * Activity and timer ids must be unique among the run's *open* activities and timers.
 * ChildWorkflowExecutionStarted schedules a decision task; the child policy applies
   when a run is terminated or times out (not on complete, fail, cancel).

@@ -121,17 +121,22 @@ def test_continue_as_new(swf: Driver) -> None:
     task = swf.poll_decision()
     swf.decide(task, {"decisionType": "ContinueAsNewWorkflowExecution",
                       "continueAsNewWorkflowExecutionDecisionAttributes": {
-                          "input": "next", "taskStartToCloseTimeout": "7"}})
+                          "input": "next", "taskStartToCloseTimeout": "7",
+                          "tagList": ["again"]}})
     info = swf.describe(first)["executionInfo"]
     assert info["closeStatus"] == "CONTINUED_AS_NEW"
     continued = attrs(swf.history(first)[-1])
     new_run = {"workflowId": "loop", "runId": continued["newExecutionRunId"]}
     assert continued["taskStartToCloseTimeout"] == "7"
-    assert continued["tagList"] == ["keep"] and continued["taskPriority"] == "3"
+    # What the decision does not give comes from the type's defaults (as SWF documents),
+    # not from the closing run.
+    assert continued["taskPriority"] == "0"
+    assert continued["executionStartToCloseTimeout"] == "3600"
+    assert continued["tagList"] == ["again"]
     started = attrs(swf.history(new_run)[0])
     assert started["continuedExecutionRunId"] == first["runId"]
     assert started["input"] == "next"
-    assert started["taskPriority"] == "3" and started["executionStartToCloseTimeout"] == "3600"
+    assert started["taskList"] == {"name": "decisions"}
     task = swf.poll_decision()
     assert task["workflowExecution"] == new_run
     assert task["previousStartedEventId"] == 0
@@ -150,6 +155,12 @@ def test_continue_as_new_failures(swf: Driver) -> None:
     assert attrs(last(swf.history(execution), "ContinueAsNewWorkflowExecutionFailed"))[
         "cause"] == "WORKFLOW_TYPE_DOES_NOT_EXIST"
     assert swf.describe(execution)["executionInfo"]["executionStatus"] == "OPEN"
+    swf.register_workflow("wf", "bare", defaultTaskStartToCloseTimeout=None)
+    swf.decide(swf.poll_decision(), {
+        "decisionType": "ContinueAsNewWorkflowExecution",
+        "continueAsNewWorkflowExecutionDecisionAttributes": {"workflowTypeVersion": "bare"}})
+    assert attrs(last(swf.history(execution), "ContinueAsNewWorkflowExecutionFailed"))[
+        "cause"] == "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED"
 
 
 def test_continued_child_still_reports_to_parent(swf: Driver) -> None:
@@ -157,7 +168,7 @@ def test_continued_child_still_reports_to_parent(swf: Driver) -> None:
     swf.decide(swf.poll_decision("decisions"))
     swf.decide(swf.poll_decision("kids"), {
         "decisionType": "ContinueAsNewWorkflowExecution",
-        "continueAsNewWorkflowExecutionDecisionAttributes": {}})
+        "continueAsNewWorkflowExecutionDecisionAttributes": {"taskList": {"name": "kids"}}})
     assert "ChildWorkflowExecutionCompleted" not in swf.types(parent)
     task = swf.poll_decision("kids")
     swf.decide(task, complete("final"))
