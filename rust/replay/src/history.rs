@@ -150,14 +150,17 @@ impl History {
         // Stable sort: linear on ascending pages and on reversed ones (runs).
         events.sort_by_key(|e| e.id);
         events.dedup_by_key(|e| e.id);
-        for (expected, event) in (after + 1..).zip(&events) {
-            if event.id != expected {
+        let mut previous = after;
+        for event in &events {
+            // Sorted, deduplicated and all above `after`: `event.id > previous`,
+            // so the subtraction cannot underflow.
+            if event.id - previous != 1 {
                 return Err(ReplayError::gap(format!(
-                    "history jumps from event {} to event {}: a page is missing",
-                    expected - 1,
+                    "history jumps from event {previous} to event {}: a page is missing",
                     event.id
                 )));
             }
+            previous = event.id;
         }
         let last = events.last().map_or(after, |e| e.id);
         if last != started_event_id {

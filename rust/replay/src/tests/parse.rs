@@ -225,3 +225,38 @@ fn missing_event_fields_and_wrong_types_are_malformed() {
         malformed(&data);
     }
 }
+
+/// Garbled input is an error, never a panic: every prefix of a page and a
+/// spread of single-byte corruptions go through parse and extend.
+#[test]
+fn garbled_pages_never_panic() {
+    let mut b = crate::testkit::sequential(2, false);
+    b.signaled("s\u{e9}", "[\"\\n\"]");
+    b.task_started();
+    let last = b.last_id();
+    let body = b.body(1, last, last, false);
+    let try_all = |data: &[u8]| {
+        if let Ok(page) = Page::parse(data) {
+            let mut replayer = crate::replayer::Replayer::new();
+            if replayer.extend([&page], last).is_ok() {
+                while let Ok(Some(_)) = replayer.next_activation() {
+                    let _ = replayer.complete_activation(&[]);
+                }
+            }
+        }
+    };
+    for end in 0..body.len() {
+        try_all(&body[..end]);
+    }
+    // A small deterministic generator (xorshift) picks positions and bytes.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..3000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut data = body.clone();
+        let at = (state % data.len() as u64) as usize;
+        data[at] = b"0123456789{}[]\",:-.eE \\nul\xff"[(state >> 32) as usize % 27];
+        try_all(&data);
+    }
+}
