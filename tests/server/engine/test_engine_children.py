@@ -175,3 +175,21 @@ def test_continued_child_still_reports_to_parent(swf: Driver) -> None:
     done = attrs(last(swf.history(parent), "ChildWorkflowExecutionCompleted"))
     assert done["workflowExecution"] == task["workflowExecution"] != child
     assert done["result"] == "final"
+
+
+def test_child_decision_failures(swf: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    import botoflowx.server._decisions as decisions_module
+
+    monkeypatch.setattr(decisions_module, "OPEN_CHILDREN_LIMIT", 1)
+    swf.register_workflow("bare", defaultChildPolicy=None)
+    parent = swf.start("p")
+    swf.decide(swf.poll_decision(), start_child("c1", taskList={"name": "kids"}),
+               start_child("c2", taskList={"name": "kids"}),
+               {"decisionType": "StartChildWorkflowExecution",
+                "startChildWorkflowExecutionDecisionAttributes": {
+                    "workflowType": {"name": "bare", "version": "1"}, "workflowId": "c3"}})
+    failures = [attrs(e) for e in swf.history(parent)
+                if e["eventType"] == "StartChildWorkflowExecutionFailed"]
+    assert [(f["workflowId"], f["cause"], f["initiatedEventId"]) for f in failures] == [
+        ("c2", "OPEN_CHILDREN_LIMIT_EXCEEDED", 0),
+        ("c3", "DEFAULT_CHILD_POLICY_UNDEFINED", 0)]
