@@ -190,6 +190,9 @@ def test_continued_as_new_is_followed_or_reported(
             "decisionType": "ContinueAsNewWorkflowExecution",
             "continueAsNewWorkflowExecutionDecisionAttributes": {
                 "input": CONVERTER.dumps([["pen"], {}]),
+                # The type registers no default task list (SWF takes the new run's
+                # options from the decision, then the type's defaults).
+                "taskList": {"name": "orders"},
             },
         },
     )
