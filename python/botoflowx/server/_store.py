@@ -200,6 +200,7 @@ class Store:
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache
         with self.lock:
+            self._check_schema_version(database)
             self._conn.executescript(_SCHEMA)
             row = self._conn.execute("SELECT value FROM meta WHERE key='secret'").fetchone()
             if row is None:
@@ -215,6 +216,21 @@ class Store:
                 " UNION ALL SELECT MAX(seq) FROM activities)"
             ).fetchone()[0]
         self._seq = itertools.count((start or 0) + 1)
+
+    def _check_schema_version(self, database: str) -> None:
+        """Refuse a database written by another schema version rather than corrupt it."""
+        has_meta = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if not has_meta:
+            return
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is not None and str(row[0]) != str(SCHEMA_VERSION):
+            self._conn.close()
+            raise RuntimeError(
+                f"{database} holds botoflowx server state of schema version {row[0]}; this"
+                f" server needs version {SCHEMA_VERSION}. Use another database file."
+            )
 
     @contextmanager
     def transaction(self, now: float) -> Iterator[Tx]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +75,13 @@ def test_field_errors_report_every_field() -> None:
     message = info.value.message
     assert message.startswith("3 validation errors detected: Value 'NONE' at 'c'")
     assert "Value '-1' at 'd'" in message and "Value '2147483648' at 'e'" in message
+
+
+def test_a_database_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    database = str(tmp_path / "old.sqlite3")
+    Engine(database).close()
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    conn.close()
+    with pytest.raises(RuntimeError, match="schema version 0"):
+        Engine(database)
