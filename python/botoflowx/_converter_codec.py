@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import orjson
 
-from botoflowx._converter_errors import RemoteException, short_repr
+from botoflowx._converter_errors import RemoteException, short_repr, stand_in
 from botoflowx._converter_registry import (
     BUILTIN_EXCEPTIONS,
     Kind,
@@ -564,7 +564,7 @@ def encode_exception(exc: BaseException, registry: TypeRegistry, depth: int = 0)
         depth: Current nesting depth.
 
     Returns:
-        ``{"__bfx__": "exc", "v": {"type", "message", "args", "traceback"}}``.
+        ``{"__bfx__": "exc", "v": {"type", "base", "message", "args", "traceback"}}``.
     """
     if isinstance(exc, RemoteException):
         message = exc.message
@@ -582,11 +582,20 @@ def encode_exception(exc: BaseException, registry: TypeRegistry, depth: int = 0)
         "exc",
         {
             "type": _safe_text(lambda: exception_type_name(exc, registry), "Exception"),
+            "base": _builtin_base(exc),
             "message": message,
             "args": encoded_args,
             "traceback": _traceback_text(exc),
         },
     )
+
+
+def _builtin_base(exc: BaseException) -> str:
+    """Name the first allow-listed builtin in the exception's MRO (for its stand-in)."""
+    for cls in type(exc).__mro__:
+        if BUILTIN_EXCEPTIONS.get(cls.__name__) is cls:
+            return cls.__name__
+    return "Exception"  # BaseException-only types (SystemExit...) get a plain stand-in
 
 
 def _cut(text: str, limit: int) -> str:
@@ -642,17 +651,21 @@ def shrink_exception(exc: BaseException, tree: Any, max_chars: int) -> Any:
     return shrunk
 
 
+_EXCEPTION_KEYS: Final = frozenset({"type", "base", "message", "args", "traceback"})
+
+
 def _decode_exception(payload: Any, registry: TypeRegistry, depth: int) -> BaseException:
-    if not isinstance(payload, dict) or set(payload) != {"type", "message", "args", "traceback"}:
-        raise DecodeFailure("malformed exception: expected type, message, args and traceback")
-    type_name, message, raw_args, text = (
+    if not isinstance(payload, dict) or set(payload) != _EXCEPTION_KEYS:
+        raise DecodeFailure("malformed exception: expected type, base, message, args and traceback")
+    type_name, base, message, raw_args, text = (
         payload["type"],
+        payload["base"],
         payload["message"],
         payload["args"],
         payload["traceback"],
     )
-    if not isinstance(type_name, str) or not isinstance(message, str):
-        raise DecodeFailure("malformed exception: type and message must be strings")
+    if not all(isinstance(field, str) for field in (type_name, base, message)):
+        raise DecodeFailure("malformed exception: type, base and message must be strings")
     if text is not None and not isinstance(text, str):
         raise DecodeFailure("malformed exception: traceback must be a string or null")
     if not isinstance(raw_args, list):
@@ -661,7 +674,7 @@ def _decode_exception(payload: Any, registry: TypeRegistry, depth: int) -> BaseE
         args = tuple(_decode_list(raw_args, registry, depth + 1))
     except DecodeFailure:
         # An arg of a type unknown here must not hide the failure itself.
-        return RemoteException(type_name, message, tuple(raw_args), text)
+        return stand_in(base, type_name, message, tuple(raw_args), text)
     cls: type[BaseException] | None = None
     entry = registry.entry_for_name(type_name)
     if entry is not None and entry.kind is Kind.EXCEPTION:
@@ -669,13 +682,13 @@ def _decode_exception(payload: Any, registry: TypeRegistry, depth: int) -> BaseE
     elif entry is None:
         cls = BUILTIN_EXCEPTIONS.get(type_name)
     if cls is None:
-        return RemoteException(type_name, message, args, text)
+        return stand_in(base, type_name, message, args, text)
     try:
         exc = cls(*args)
     except Exception:
         # The class's constructor does not take its own args (a custom __init__);
         # keep the information rather than fail the decode.
-        return RemoteException(type_name, message, args, text)
+        return stand_in(base, type_name, message, args, text)
     if text is not None:
         try:
             setattr(exc, _REMOTE_TB_ATTR, text)

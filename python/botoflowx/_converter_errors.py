@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Final
 
-__all__ = ["ConversionError", "RemoteException", "render_path"]
+from botoflowx._converter_registry import BUILTIN_EXCEPTIONS
+
+__all__ = ["STAND_INS", "ConversionError", "RemoteException", "render_path", "stand_in"]
 
 # Long keys or reprs in a path would drown the message; the path only has to point.
 _MAX_SEGMENT_CHARS = 60
@@ -83,14 +85,19 @@ class RemoteException(Exception):
     Decoding never imports or constructs a type a payload names unless the application
     registered it (or it is one of a short list of builtin exceptions), so an exception
     of any other type comes back as a ``RemoteException`` that keeps everything the
-    payload carried.
+    payload carried. When the remote type derives from one of those builtins (say a
+    ``ValueError`` subclass), the stand-in is also an instance of that builtin, so
+    ``except ValueError`` still catches it.
 
     Attributes:
         type_name: The remote exception's qualified type name, e.g. ``"myapp.errors.Declined"``.
         message: ``str()`` of the remote exception.
         remote_args: The remote exception's ``args`` (decoded where possible, else their repr).
         remote_traceback: The remote traceback text, or None when there was none.
+        remote_base: The allow-listed builtin the remote type derives from.
     """
+
+    remote_base: ClassVar[str] = "Exception"
 
     def __init__(
         self,
@@ -113,12 +120,69 @@ class RemoteException(Exception):
         )
 
     def __repr__(self) -> str:
-        return f"RemoteException({self.type_name!r}, {self.message!r})"
+        return f"{type(self).__name__}({self.type_name!r}, {self.message!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # BaseException's default reduce would call cls(*self.args), which does not
-        # match this signature; spell the constructor arguments out instead.
+        # The stand-in subclasses are not module attributes, and BaseException's
+        # default reduce would call cls(*self.args); rebuild through stand_in().
         return (
-            type(self),
-            (self.type_name, self.message, self.remote_args, self.remote_traceback),
+            stand_in,
+            (
+                self.remote_base,
+                self.type_name,
+                self.message,
+                self.remote_args,
+                self.remote_traceback,
+            ),
         )
+
+
+# Their constructors insist on 4 or 5 specific arguments; their stand-ins are
+# UnicodeError's, which still catches them.
+_UNICODE_DETAIL_ERRORS: Final = {
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeTranslateError",
+}
+
+
+def _make_stand_ins() -> dict[str, type[RemoteException]]:
+    stand_ins: dict[str, type[RemoteException]] = {"Exception": RemoteException}
+    for name, builtin in BUILTIN_EXCEPTIONS.items():
+        if name == "Exception" or name in _UNICODE_DETAIL_ERRORS:
+            continue
+        cls = type(f"Remote{name}", (RemoteException, builtin), {"remote_base": name})
+        cls.__module__ = __name__
+        cls.__doc__ = f"A RemoteException for a remote {name} subclass not registered here."
+        stand_ins[name] = cls
+    for name in _UNICODE_DETAIL_ERRORS:
+        stand_ins[name] = stand_ins["UnicodeError"]
+    return stand_ins
+
+
+STAND_INS: Final[dict[str, type[RemoteException]]] = _make_stand_ins()
+"""The stand-in class for each allow-listed builtin base, by the builtin's name."""
+
+
+def stand_in(
+    base: str,
+    type_name: str,
+    message: str,
+    remote_args: tuple[Any, ...] = (),
+    remote_traceback: str | None = None,
+) -> RemoteException:
+    """Build the stand-in for a remote exception whose nearest allow-listed base is ``base``.
+
+    Args:
+        base: The name of an allow-listed builtin exception; anything else gives a
+            plain :class:`RemoteException`.
+        type_name: The remote type's name.
+        message: ``str()`` of the remote exception.
+        remote_args: Its args.
+        remote_traceback: Its traceback text.
+
+    Returns:
+        The stand-in exception.
+    """
+    cls = STAND_INS.get(base, RemoteException)
+    return cls(type_name, message, remote_args, remote_traceback)

@@ -55,9 +55,10 @@ tag            payload
 ``timedelta``  ``[days, seconds, microseconds]``
 ``obj``        ``[registration name, data]``: ``{field: value}`` for dataclasses and
                NamedTuples, the member's value for enums, ``encode(obj)`` otherwise
-``exc``        ``{"type", "message", "args", "traceback"}``: registration name or
-               qualified type name (bare for builtins), ``str(exc)``, the encoded args (an
-               arg that cannot be encoded travels as its repr), the traceback text or null
+``exc``        ``{"type", "base", "message", "args", "traceback"}``: registration name or
+               qualified type name (bare for builtins), the first allow-listed builtin in
+               its MRO (e.g. ``"ValueError"``), ``str(exc)``, the encoded args (an arg that
+               cannot be encoded travels as its repr), the traceback text or null
 =============  ====================================================================
 
 An unknown tag, a tagged object with other keys, or a registration name not
@@ -68,7 +69,9 @@ Exceptions come back as their own type when it is registered
 ``KeyError``, ``ZeroDivisionError``, ``OSError`` and its subclasses, ...), rebuilt with
 ``cls(*args)``; anything else (or a class whose constructor rejects its args) comes back
 as a :class:`RemoteException` that keeps the type name, message, args and traceback
-text. :func:`remote_traceback` returns the traceback text of any decoded exception.
+text, and is also an instance of the remote type's nearest allow-listed builtin base (so
+``except ValueError`` catches an unregistered ``ValueError`` subclass).
+:func:`remote_traceback` returns the traceback text of any decoded exception.
 
 No pickle converter
 -------------------
@@ -455,7 +458,7 @@ def encode_exception(exc: BaseException, registry: TypeRegistry | None = None) -
         registry: The registry to use (default: the process-wide one).
 
     Returns:
-        ``{"__bfx__": "exc", "v": {"type", "message", "args", "traceback"}}``.
+        ``{"__bfx__": "exc", "v": {"type", "base", "message", "args", "traceback"}}``.
     """
     tree: dict[str, Any] = _codec.encode_exception(exc, registry or _DEFAULT_REGISTRY)
     return tree

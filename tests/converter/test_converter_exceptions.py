@@ -56,7 +56,7 @@ def converter() -> JSONDataConverter:
 def wire(converter: JSONDataConverter, exc: BaseException) -> dict[str, Any]:
     data = orjson.loads(converter.dumps(exc))
     assert data["__bfx__"] == "exc"
-    assert set(data["v"]) == {"type", "message", "args", "traceback"}
+    assert set(data["v"]) == {"type", "base", "message", "args", "traceback"}
     return data["v"]
 
 
@@ -98,8 +98,11 @@ def test_allow_listed_builtins_come_back_as_themselves(
 
 def test_unregistered_exception_becomes_a_stand_in(converter: JSONDataConverter) -> None:
     original = raised(Unregistered("nope", 7))
+    assert wire(converter, original)["base"] == "ValueError"
     back = converter.loads(converter.dumps(original))
-    assert type(back) is RemoteException
+    assert isinstance(back, RemoteException)
+    # Unregistered derives from ValueError, so the stand-in does too.
+    assert isinstance(back, ValueError) and type(back).__name__ == "RemoteValueError"
     assert back.type_name == f"{__name__}.Unregistered"
     assert back.message == "('nope', 7)"
     assert back.remote_args == ("nope", 7)
@@ -119,7 +122,7 @@ def test_dangerous_builtins_are_not_rebuilt(converter: JSONDataConverter) -> Non
 def test_stand_in_forwards_unchanged(converter: JSONDataConverter) -> None:
     stand_in = converter.loads(converter.dumps(raised(Unregistered("x"))))
     again = converter.loads(converter.dumps(stand_in))
-    assert type(again) is RemoteException
+    assert type(again) is type(stand_in)
     assert (again.type_name, again.message, again.remote_args) == (
         stand_in.type_name,
         stand_in.message,
@@ -159,7 +162,7 @@ def test_constructor_mismatch_falls_back_to_stand_in(converter: JSONDataConverte
 def test_args_of_unknown_types_do_not_hide_the_failure(converter: JSONDataConverter) -> None:
     text = converter.dumps(ValueError("bad", Point(1, 2)))
     back = JSONDataConverter().loads(text)  # Point is not registered there
-    assert type(back) is RemoteException
+    assert isinstance(back, RemoteException) and isinstance(back, ValueError)
     assert back.type_name == "ValueError" and back.message == str(ValueError("bad", Point(1, 2)))
 
 
@@ -217,6 +220,23 @@ def test_remote_exception_pickles() -> None:
         (1, "x"),
         "Traceback ...",
     )
+
+
+def test_stand_ins_of_builtin_bases_pickle_and_keep_their_base() -> None:
+    converter = make_converter()
+    for exc in (Unregistered("v"), type("Gone", (FileNotFoundError,), {})(2, "missing")):
+        back = converter.loads(converter.dumps(exc))
+        copy = pickle.loads(pickle.dumps(back))
+        assert type(copy) is type(back)
+        assert copy.remote_args == back.remote_args and copy.type_name == back.type_name
+    gone = converter.loads(converter.dumps(type("Gone", (FileNotFoundError,), {})(2, "x")))
+    assert isinstance(gone, FileNotFoundError) and isinstance(gone, OSError)
+    bad = converter.loads(
+        converter.dumps(
+            type("Bad", (UnicodeDecodeError,), {})("utf-8", b"\xff", 0, 1, "invalid start byte")
+        )
+    )
+    assert isinstance(bad, UnicodeError) and isinstance(bad, RemoteException)
 
 
 def test_exception_type_names() -> None:

@@ -17,7 +17,12 @@ from converter_support import make_converter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from botoflowx.converter import ConversionError, JSONDataConverter, RemoteException
+from botoflowx.converter import (
+    BUILTIN_EXCEPTIONS,
+    ConversionError,
+    JSONDataConverter,
+    RemoteException,
+)
 
 SENTINEL_MODULE = "botoflowx_converter_sentinel"
 ON_DISK_MODULE = "botoflowx_converter_never_imported"
@@ -125,7 +130,26 @@ def crafted_payloads(name: str) -> list[Any]:
         {"__bfx__": "obj", "v": [name, {"args": command}]},
         {"__bfx__": "obj", "v": [name, command]},
         {"__bfx__": name, "v": command},
-        {"__bfx__": "exc", "v": {"type": name, "message": "m", "args": command, "traceback": None}},
+        {
+            "__bfx__": "exc",
+            "v": {
+                "type": name,
+                "base": "Exception",
+                "message": "m",
+                "args": command,
+                "traceback": None,
+            },
+        },
+        {
+            "__bfx__": "exc",
+            "v": {
+                "type": "ValueError",
+                "base": name,
+                "message": "m",
+                "args": command,
+                "traceback": None,
+            },
+        },
         {"__bfx__": "dict", "v": [[{"__bfx__": "obj", "v": [name, 1]}, 1]]},
         [{"deep": [{"__bfx__": "tuple", "v": [{"__bfx__": "obj", "v": [name, {}]}]}]}],
     ]
@@ -157,6 +181,11 @@ def test_crafted_payloads_neither_import_nor_call(
 def _only_data(value: Any) -> bool:
     if isinstance(value, RemoteException):
         return _only_data(list(value.remote_args))
+    if isinstance(value, BaseException):
+        # An allow-listed builtin exception holding plain data is data too.
+        return BUILTIN_EXCEPTIONS.get(type(value).__name__) is type(value) and _only_data(
+            list(value.args)
+        )
     if isinstance(value, (list, tuple, set, frozenset)):
         return all(_only_data(item) for item in value)
     if isinstance(value, dict):
@@ -186,7 +215,13 @@ def test_exception_type_names_never_resolve_outside_the_allow_list(sentinel: lis
     for type_name in ("os.system", "builtins.eval", "SystemExit", "object", "type", "Warning"):
         payload = {
             "__bfx__": "exc",
-            "v": {"type": type_name, "message": "m", "args": ["ls"], "traceback": None},
+            "v": {
+                "type": type_name,
+                "base": type_name,
+                "message": "m",
+                "args": ["ls"],
+                "traceback": None,
+            },
         }
         back = make_converter().loads(orjson.dumps(payload).decode())
         assert type(back) is RemoteException
