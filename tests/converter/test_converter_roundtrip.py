@@ -29,7 +29,14 @@ from converter_support import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from botoflowx.converter import DataConverter, JSONDataConverter, default_converter
+from botoflowx.converter import (
+    ConversionError,
+    DataConverter,
+    JSONDataConverter,
+    decode_input,
+    default_converter,
+    encode_input,
+)
 
 CONVERTER = make_converter()
 # No example database: the checkout is shared, and failures print their example anyway.
@@ -299,3 +306,29 @@ def test_set_encoding_does_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+class UpperConverter:
+    """A foreign DataConverter: plain JSON with every string upper-cased."""
+
+    def dumps(self, value: Any, *, context: str = "") -> str:
+        return orjson.dumps(value, default=list).decode().upper()
+
+    def loads(self, text: str, *, context: str = "") -> Any:
+        return orjson.loads(text)
+
+
+def test_input_helpers_work_with_any_data_converter() -> None:
+    foreign = UpperConverter()
+    assert isinstance(foreign, DataConverter)
+    text = encode_input(foreign, ("a",), {"k": "v"})
+    assert text == '[["A"],{"K":"V"}]'
+    assert decode_input(foreign, text) == (["A"], {"K": "V"})
+    ours = encode_input(CONVERTER, (1, (2,)), {"k": {3}})
+    assert ours == CONVERTER.dumps([[1, (2,)], {"k": {3}}])
+    assert decode_input(CONVERTER, ours) == ([1, (2,)], {"k": {3}})
+
+
+def test_loads_input_rejects_other_shapes() -> None:
+    with pytest.raises(ConversionError, match="call input in input of workflow 'W'"):
+        CONVERTER.loads_input('"just a string"', context="input of workflow 'W'")
