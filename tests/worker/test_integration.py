@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from worker_harness import Harness
 
-from botoflowx.activity import ActivityType, activities, activity
+from botoflowx.activity import ActivityType, activities, activity, manual_activity
+from botoflowx.converter import default_converter
 from botoflowx.exceptions import (
     ActivityTaskCanceledError,
     ActivityTaskFailedError,
@@ -46,6 +47,7 @@ class Acts:
     gate = threading.Event()
     release = threading.Event()
     calls: list[str] = []
+    tokens: list[str] = []
 
     @activity(version="1.0")
     def get_name(self) -> str:
@@ -71,6 +73,15 @@ class Acts:
             context.heartbeat(f"beat {beat}")  # raises CancellationError once canceled
             time.sleep(0.02)
         return "finished"
+
+    @activity(version="1.0")
+    def huge(self, size: int) -> str:
+        return "x" * size
+
+    @manual_activity(version="1.0")
+    def approve(self, request: str) -> None:
+        # Completed later by someone else, through the task token.
+        Acts.tokens.append(get_context().task.token)
 
     @activity(version="1.0")
     def fail(self, message: str) -> None:
@@ -164,6 +175,23 @@ class ChangedTwoStepWorkflow(WorkflowDefinition):
         return [first, second]
 
 
+class OversizeWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def oversize(self) -> Any:
+        try:
+            yield Acts.huge(40_000)
+        except ActivityTaskFailedError as err:
+            return [err.reason, isinstance(err.cause, ValueError), str(err.cause)]
+        return "accepted"
+
+
+class ApprovalWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def ask(self, request: str) -> Any:
+        answer = yield Acts.approve(request)
+        return answer
+
+
 GHOST = ActivityType("1.0", name="Ghost.haunt", **TIMEOUTS)
 
 
@@ -236,6 +264,33 @@ def test_heartbeating_activity_is_canceled_by_the_workflow(harness: Harness) -> 
     assert "ActivityTaskCancelRequested" in types
     assert "ActivityTaskCanceled" in types
     assert types.count("ActivityTaskStarted") == 2  # spin and the head start
+
+
+def test_oversize_result_fails_the_task_with_a_clear_reason(harness: Harness) -> None:
+    with harness.workers([OversizeWorkflow], [Acts()]):
+        handle = harness.start(lambda: OversizeWorkflow.oversize())
+        reason, is_value_error, message = handle.result(timeout=30)
+    assert reason.startswith("PayloadTooLargeError: ")
+    # The cause travels as the converter encodes it (a ValueError stand-in
+    # unless botoflowx's own exceptions are registered with the converter).
+    assert is_value_error
+    assert "32768" in message or "32,768" in message
+
+
+def test_manual_activity_is_completed_through_its_token(harness: Harness) -> None:
+    Acts.tokens.clear()
+    with harness.workers([ApprovalWorkflow], [Acts()]):
+        handle = harness.start(lambda: ApprovalWorkflow.ask("vacation"))
+        deadline = time.monotonic() + 20
+        while not Acts.tokens:
+            assert time.monotonic() < deadline, "the manual activity never ran"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert handle.describe()["executionInfo"]["executionStatus"] == "OPEN"
+        harness.swf.respond_activity_task_completed(
+            taskToken=Acts.tokens[0], result=default_converter().dumps("approved")
+        )
+        assert handle.result(timeout=30) == "approved"
 
 
 def test_workflow_failure_fails_the_execution(harness: Harness) -> None:

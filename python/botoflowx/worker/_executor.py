@@ -87,7 +87,10 @@ class ThreadedExecutor(Generic[TaskT]):
             raise ValueError(f"workers must be >= 1, got {workers}")
         with self._state_lock:
             if self._pollers:
-                raise RuntimeError(f"this {self.kind} executor is already running")
+                raise RuntimeError(
+                    f"this {self.kind} executor is already running (or stopped but not yet "
+                    "joined): call stop() and join() before starting it again"
+                )
         # Registration errors (no domain, bad credentials) belong to the caller.
         self.worker.ensure_registered()
         with self._state_lock:
