@@ -2,7 +2,7 @@
 
 use crate::error::{ReplayError, Result};
 use crate::kind::EventKind;
-use crate::raw::{Members, RawAttrs, RawEvent, RawStarted, Str};
+use crate::raw::{Members, RawEvent, RawStarted, Str};
 
 /// The attributes of the run's `WorkflowExecutionStarted` event.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,16 +115,12 @@ pub(crate) fn normalize(raw: &mut RawEvent<'_>) -> Result<Event> {
         }
     }
     let checker = Checker { id, kind };
-    let attrs = match raw.attrs.as_mut() {
-        Some(RawAttrs::Started(started)) => {
-            checker.workflow_started(timestamp, std::mem::take(&mut **started))?
-        }
-        Some(RawAttrs::Members(members)) => checker.members(members)?,
-        // No attributes at all: only types without required members pass.
-        None if kind == EventKind::WorkflowExecutionStarted => {
-            checker.workflow_started(timestamp, RawStarted::default())?
-        }
-        None => checker.members(&mut Members::default())?,
+    // Missing attributes read as empty: only types without required members pass.
+    let attrs = if kind == EventKind::WorkflowExecutionStarted {
+        let started = raw.started.take().map(|s| *s).unwrap_or_default();
+        checker.workflow_started(timestamp, started)?
+    } else {
+        checker.members(&mut raw.members)?
     };
     Ok(Event {
         id,

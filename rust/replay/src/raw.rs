@@ -167,15 +167,6 @@ pub(crate) struct Members {
     pub(crate) initiated_id: Option<u64>,
 }
 
-/// Attributes as read: the run's start, or the members of any other type.
-#[derive(Debug)]
-// `Members` is the common case: boxing it would cost an allocation per event.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum RawAttrs<'a> {
-    Started(Box<RawStarted<'a>>),
-    Members(Members),
-}
-
 fn execution<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Execution>, A::Error> {
     let e: Option<RawExecution<'de>> = map.next_value()?;
     Ok(e.map(|e| {
@@ -186,33 +177,37 @@ fn execution<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Execution>, A
     }))
 }
 
-/// Reads the attributes object of an event of `kind`.
-struct AttrsSeed(EventKind);
+/// Reads the attributes object of an event of `kind` into `members` (in
+/// place: no large value is returned), or returns the run's start attributes.
+struct AttrsSeed<'v> {
+    kind: EventKind,
+    members: &'v mut Members,
+}
 
-impl<'de> DeserializeSeed<'de> for AttrsSeed {
-    type Value = RawAttrs<'de>;
+impl<'de> DeserializeSeed<'de> for AttrsSeed<'_> {
+    type Value = Option<Box<RawStarted<'de>>>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        if self.0 == EventKind::WorkflowExecutionStarted {
-            return RawStarted::deserialize(deserializer).map(|s| RawAttrs::Started(Box::new(s)));
+        if self.kind == EventKind::WorkflowExecutionStarted {
+            return RawStarted::deserialize(deserializer).map(|s| Some(Box::new(s)));
         }
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for AttrsSeed {
-    type Value = RawAttrs<'de>;
+impl<'de> Visitor<'de> for AttrsSeed<'_> {
+    type Value = Option<Box<RawStarted<'de>>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the attributes object of a {} event", self.0.name())
+        write!(f, "the attributes object of a {} event", self.kind.name())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         use EventKind as K;
         // Inputs replay does not hand to the workflow (activity, child and
         // signal-external inputs) are skipped, not copied.
-        let wants_input = matches!(self.0, K::WorkflowExecutionSignaled);
-        let mut m = Members::default();
+        let wants_input = matches!(self.kind, K::WorkflowExecutionSignaled);
+        let m = self.members;
         while let Some(member) = map.next_key::<Str<'de>>()? {
             match member.as_str() {
                 "activityId" | "timerId" | "markerName" | "id" => m.key = owned(&mut map)?,
@@ -244,7 +239,7 @@ impl<'de> Visitor<'de> for AttrsSeed {
                 }
             }
         }
-        Ok(RawAttrs::Members(m))
+        Ok(None)
     }
 }
 
@@ -256,8 +251,10 @@ pub(crate) struct RawEvent<'a> {
     pub(crate) event_type: Option<Str<'a>>,
     /// The member name of the attributes object (e.g. `timerFiredEventAttributes`).
     pub(crate) attributes_key: Option<Str<'a>>,
-    /// `None` when there is no attributes member, or its name is unknown.
-    pub(crate) attrs: Option<RawAttrs<'a>>,
+    /// The attributes of `WorkflowExecutionStarted`.
+    pub(crate) started: Option<Box<RawStarted<'a>>>,
+    /// The attributes of any other type (empty when there are none).
+    pub(crate) members: Members,
 }
 
 const ATTRIBUTES_SUFFIX: &str = "EventAttributes";
@@ -300,13 +297,15 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
                     }
                     // Unknown names are skipped here and reported by
                     // `normalize`, which also knows `eventType` then.
-                    event.attrs = match EventKind::from_attributes_key(k) {
-                        Some(kind) => Some(map.next_value_seed(AttrsSeed(kind))?),
+                    match EventKind::from_attributes_key(k) {
+                        Some(kind) => {
+                            let members = &mut event.members;
+                            event.started = map.next_value_seed(AttrsSeed { kind, members })?;
+                        }
                         None => {
                             map.next_value::<IgnoredAny>()?;
-                            None
                         }
-                    };
+                    }
                     event.attributes_key = Some(key);
                 }
                 _ => {
