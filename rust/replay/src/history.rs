@@ -102,8 +102,9 @@ impl History {
     /// # Errors
     /// `HistoryGap` when those ids are not all present; `MalformedHistory`
     /// when events contradict each other; `Usage` when a DT this history
-    /// handed out live timed out (the caller's state is stale). On error the
-    /// history may be partly applied and must be discarded.
+    /// handed out live timed out (the caller's state is stale). A gap is
+    /// found before anything is applied; after the other errors the history
+    /// may be partly applied and must be discarded.
     pub fn extend<'p, I>(&mut self, pages: I, started_event_id: u64) -> Result<()>
     where
         I: IntoIterator<Item = &'p Page>,

@@ -160,8 +160,8 @@ impl PyDecisionTaskPage {
     }
 }
 
-fn to_strings(values: &Option<Box<str>>) -> Option<String> {
-    values.as_deref().map(str::to_owned)
+fn opt_string(value: &Option<Box<str>>) -> Option<String> {
+    value.as_deref().map(str::to_owned)
 }
 
 /// The attributes of the run's `WorkflowExecutionStarted` event.
@@ -195,17 +195,17 @@ impl From<&WorkflowStarted> for PyWorkflowStarted {
             timestamp: w.timestamp,
             workflow_type_name: w.workflow_type_name.to_string(),
             workflow_type_version: w.workflow_type_version.to_string(),
-            input: to_strings(&w.input),
+            input: opt_string(&w.input),
             task_list: w.task_list.to_string(),
-            task_priority: to_strings(&w.task_priority),
+            task_priority: opt_string(&w.task_priority),
             child_policy: w.child_policy.to_string(),
-            execution_start_to_close_timeout: to_strings(&w.execution_start_to_close_timeout),
-            task_start_to_close_timeout: to_strings(&w.task_start_to_close_timeout),
+            execution_start_to_close_timeout: opt_string(&w.execution_start_to_close_timeout),
+            task_start_to_close_timeout: opt_string(&w.task_start_to_close_timeout),
             tag_list: w.tag_list.iter().map(ToString::to_string).collect(),
-            lambda_role: to_strings(&w.lambda_role),
-            continued_execution_run_id: to_strings(&w.continued_execution_run_id),
-            parent_workflow_id: to_strings(&w.parent_workflow_id),
-            parent_run_id: to_strings(&w.parent_run_id),
+            lambda_role: opt_string(&w.lambda_role),
+            continued_execution_run_id: opt_string(&w.continued_execution_run_id),
+            parent_workflow_id: opt_string(&w.parent_workflow_id),
+            parent_run_id: opt_string(&w.parent_run_id),
             parent_initiated_event_id: w.parent_initiated_event_id,
         }
     }
