@@ -128,7 +128,8 @@ class Job:
     signal_external_failed          control    workflow_id, run_id, cause
     external_cancel_requested       control    workflow_id, run_id
     cancel_external_failed          control    workflow_id, run_id, cause
-    close_failed                    ""         name=decision type (e.g. "CompleteWorkflowExecution"),
+    close_failed                    ""         name=decision type (e.g.
+                                               "CompleteWorkflowExecution"),
                                                cause (e.g. "UNHANDLED_DECISION")
     ==============================  =========  ===================================================
 
