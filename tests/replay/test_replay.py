@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import threading
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from botoflowx import _replay
 from botoflowx._replay import (
@@ -390,3 +393,40 @@ def test_extend_requires_the_previous_activations_processed() -> None:
     replay(replayer, 2)
     replayer.extend(later, 9)
     assert [a.is_replaying for a, _ in replay(replayer, 2, start=1)] == [False]
+
+
+def summary(replayer: Replayer, n: int) -> list[tuple[int, bool, list[tuple[str, str, int]]]]:
+    return [
+        (a.started_event_id, a.is_replaying, [(j.kind, j.key, j.event_id) for j in a.jobs])
+        for a, _ in replay(replayer, n)
+    ]
+
+
+_SEQ = sequential(20)
+
+
+def _one_page_summary() -> list[tuple[int, bool, list[tuple[str, str, int]]]]:
+    replayer = Replayer()
+    replayer.extend(parse_all(_SEQ.pages()), _SEQ.last_id)
+    return summary(replayer, 20)
+
+
+_BASELINE = _one_page_summary()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(min_value=1, max_value=40),
+    reverse=st.booleans(),
+    repeats=st.lists(st.integers(min_value=0, max_value=200), max_size=4),
+    order=st.randoms(use_true_random=False),
+)
+def test_any_page_split_order_and_overlap_replays_the_same(
+    size: int, reverse: bool, repeats: list[int], order: random.Random
+) -> None:
+    pages = parse_all(_SEQ.pages(size=size, reverse=reverse))
+    pages += [pages[i % len(pages)] for i in repeats]  # duplicates by event id
+    order.shuffle(pages)
+    replayer = Replayer()
+    replayer.extend(pages, _SEQ.last_id)
+    assert summary(replayer, 20) == _BASELINE
