@@ -36,7 +36,7 @@ class HelloWorldActivities:
 
     @activity(version="1.0", start_to_close_timeout=60)
     def print_greeting(self, name: str) -> None:
-        print(f"Hello {name}!")
+        print(f"Hello {name}!", flush=True)
 
 
 class HelloWorldWorkflow(WorkflowDefinition):
@@ -63,14 +63,17 @@ def main() -> int:
             with workflow_starter(None, aws_region="us-east-1", domain="domain1",
                                   task_list="tasklist1", **common):
                 handle = HelloWorldWorkflow.hello_world()
-            print(f"started workflow {handle.workflow_id} (run {handle.run_id})", file=sys.stderr)
+            print(f"started workflow {handle.workflow_id} (run {handle.run_id})", flush=True)
             handle.wait_for_completion(timeout=60)
-            print("workflow completed", file=sys.stderr)
+            print("workflow completed", flush=True)
         finally:
+            # Stop polling first; leaving the server block then wakes the polls still
+            # waiting (they come back empty), so join() returns without sitting out
+            # the 60-second long poll.
             workflows.stop()
             activities.stop()
-            workflows.join()
-            activities.join()
+    workflows.join()
+    activities.join()
     return 0
 
 

@@ -525,3 +525,18 @@ class _FallbackNonDeterminismError(BotoflowError):
 NonDeterminismError: type[BaseException] = (
     _replay_nondeterminism_error() or _FallbackNonDeterminismError
 )
+
+
+def _register_with_converter() -> None:
+    # botoflowx's own errors travel through activity/workflow failure details; registered,
+    # they decode as themselves (where their constructor accepts the recorded args) instead
+    # of as RemoteException stand-ins.
+    from botoflowx.converter import register_exception
+
+    for name in __all__:
+        obj = globals()[name]
+        if isinstance(obj, type) and issubclass(obj, Exception) and obj.__module__ == __name__:
+            register_exception(obj, f"botoflowx.{obj.__qualname__}")
+
+
+_register_with_converter()

@@ -24,7 +24,7 @@ from botoflowx.worker import (
     ThreadedWorkflowExecutor,
     WorkflowWorker,
 )
-from botoflowx.workflow import workflow_time
+from botoflowx import workflow_time
 from botoflowx.workflow._context import get_context
 from botoflowx.workflow._definition import WorkflowDefinition, execute, workflow
 from botoflowx.workflow._futures import AllFuture, AnyFuture

@@ -61,7 +61,7 @@ def test_default_names_and_plain_methods_outside_a_workflow() -> None:
     assert PlainActs.renamed(PlainActs(), 4) == 8
 
 
-def test_meta_fields_and_registration_kwargs_send_only_what_is_set() -> None:
+def test_registration_kwargs_send_what_is_set_and_no_limit_for_unset_timeouts() -> None:
     meta = collect_activities(PlainActs())[("custom.Name", "2.0")]
     assert meta.method_name == "renamed" and meta.manual is False
     assert meta.description == "Doubles x."
@@ -70,11 +70,15 @@ def test_meta_fields_and_registration_kwargs_send_only_what_is_set() -> None:
         "version": "2.0",
         "description": "Doubles x.",
         "defaultTaskScheduleToCloseTimeout": "3",
+        # Unset timeouts register as "no limit" so scheduling never fails with
+        # DEFAULT_*_UNDEFINED when the code set only some of them.
+        "defaultTaskHeartbeatTimeout": "NONE",
+        "defaultTaskScheduleToStartTimeout": "NONE",
+        "defaultTaskStartToCloseTimeout": "NONE",
     }
     # The worker's task list stands in for USE_WORKER_TASK_LIST.
     assert meta.task_list is USE_WORKER_TASK_LIST
     assert meta.registration_kwargs("wl")["defaultTaskList"] == {"name": "wl"}
-    assert "NONE" not in str(meta.registration_kwargs("wl"))
 
 
 def test_prefix_and_class_defaults() -> None:
@@ -93,6 +97,8 @@ def test_prefix_and_class_defaults() -> None:
         "defaultTaskPriority": "3",
         "defaultTaskHeartbeatTimeout": "30",
         "defaultTaskStartToCloseTimeout": "300",
+        "defaultTaskScheduleToStartTimeout": "NONE",
+        "defaultTaskScheduleToCloseTimeout": "NONE",
     }
 
 

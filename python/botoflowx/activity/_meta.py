@@ -32,6 +32,14 @@ TIMEOUT_FIELDS = (
 CLASS_DEFAULT_FIELDS = ("task_list", "task_priority", *TIMEOUT_FIELDS, "data_converter")
 
 
+_TIMEOUT_DEFAULTS = (
+    "defaultTaskHeartbeatTimeout",
+    "defaultTaskScheduleToStartTimeout",
+    "defaultTaskStartToCloseTimeout",
+    "defaultTaskScheduleToCloseTimeout",
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class ActivityMeta:
     """One activity type (name, version) and its defaults.
@@ -58,8 +66,11 @@ class ActivityMeta:
     def registration_kwargs(self, task_list: str | None = None) -> dict[str, Any]:
         """Return the keyword arguments of ``RegisterActivityType`` (without ``domain``).
 
-        Only defaults that are set are sent. ``task_list`` is the worker's task list, used
-        when the activity says ``USE_WORKER_TASK_LIST``.
+        A timeout left unset is registered as ``"NONE"`` (no limit), as botoflow did: SWF
+        needs every timeout resolved when a task is scheduled, and the schedule decision
+        sends only the timeouts the code set, so the registered defaults must be complete.
+        ``task_list`` is the worker's task list, used when the activity says
+        ``USE_WORKER_TASK_LIST``.
         """
         kwargs: dict[str, Any] = {"name": self.name, "version": self.version}
         if self.description:
@@ -80,6 +91,9 @@ class ActivityMeta:
                 self.schedule_to_close_timeout, "schedule_to_close_timeout"
             ),
         }
+        for key in _TIMEOUT_DEFAULTS:
+            if optional[key] is None:
+                optional[key] = "NONE"
         kwargs.update({k: v for k, v in optional.items() if v is not None})
         return kwargs
 

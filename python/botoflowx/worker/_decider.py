@@ -117,11 +117,19 @@ def decide(
         definition_cls, execute_meta, workflow_id=workflow_id, run_id=run_id, started=started
     )
     decisions: list[dict[str, Any]] = []
-    while (activation := replayer.next_activation()) is not None:
-        commands = instance.activate(activation)
-        new = replayer.complete_activation([command.as_replay_tuple() for command in commands])
-        decisions.extend(commands[index].decision for index in new)
-    return Decisions(decisions, instance.execution_context)
+    try:
+        while (activation := replayer.next_activation()) is not None:
+            commands = instance.activate(activation)
+            new = replayer.complete_activation(
+                [command.as_replay_tuple() for command in commands]
+            )
+            decisions.extend(commands[index].decision for index in new)
+        return Decisions(decisions, instance.execution_context)
+    finally:
+        # Unfinished generators must be discarded under the workflow context now;
+        # left to the garbage collector, their finally blocks would run activity
+        # code for real on this thread.
+        instance.close()
 
 
 def fit_decisions(

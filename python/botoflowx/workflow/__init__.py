@@ -1,6 +1,6 @@
 """The workflow programming model: definitions, decorators, futures, options and the engine."""
 
-from botoflowx.workflow import workflow_time
+from botoflowx import workflow_time
 from botoflowx.workflow._context import (
     DecisionContext,
     WorkflowExecution,
