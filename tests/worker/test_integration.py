@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from worker_harness import Harness
 
+from botoflowx import workflow_time
 from botoflowx.activity import ActivityType, activities, activity, manual_activity
 from botoflowx.converter import default_converter
 from botoflowx.exceptions import (
@@ -24,7 +25,6 @@ from botoflowx.worker import (
     ThreadedWorkflowExecutor,
     WorkflowWorker,
 )
-from botoflowx import workflow_time
 from botoflowx.workflow._context import get_context
 from botoflowx.workflow._definition import WorkflowDefinition, execute, workflow
 from botoflowx.workflow._futures import AllFuture, AnyFuture

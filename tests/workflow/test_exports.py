@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+
 import botoflowx.exceptions as exceptions
-import botoflowx.workflow as workflow
+
+# `botoflowx.workflow` as an attribute is botoflow's @workflow decorator (botoflow programs
+# import it from the top level), so the sub-package is reached through the import system.
+workflow = importlib.import_module("botoflowx.workflow")
 
 
 def test_workflow_exports_are_sorted_and_complete() -> None:
