@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -441,17 +441,17 @@ class WorkflowReplayer:
     def _replay_loaded(self, history: History, cut: int) -> ReplayOutcome:
         from botoflowx.worker._decider import decide
 
-        base = {
-            "workflow_id": history.workflow_id,
-            "run_id": history.run_id,
-            "workflow_type": history.workflow_type,
-            "replayed_to": cut,
-            "event_count": len(history.events),
-        }
+        base = ReplayOutcome(
+            workflow_id=history.workflow_id,
+            run_id=history.run_id,
+            workflow_type=history.workflow_type,
+            replayed_to=cut,
+            event_count=len(history.events),
+        )
         key = history.workflow_type
         if key is None:
-            return ReplayOutcome(
-                **base,
+            return replace(
+                base,
                 failure=ReplayFailure(
                     "malformed_history",
                     "the history does not begin with a WorkflowExecutionStarted event",
@@ -460,8 +460,8 @@ class WorkflowReplayer:
             )
         if key not in self._definitions:
             hosted = ", ".join(f"{n} {v}" for n, v in self.workflow_types) or "nothing"
-            return ReplayOutcome(
-                **base,
+            return replace(
+                base,
                 failure=ReplayFailure(
                     "unknown_type",
                     f"no definition of workflow type {key[0]} version {key[1]} was given "
@@ -479,8 +479,8 @@ class WorkflowReplayer:
                 run_id=history.run_id or "replay",
             )
         except NonDeterminismError as exc:
-            return ReplayOutcome(
-                **base,
+            return replace(
+                base,
                 failure=ReplayFailure(
                     "non_determinism",
                     str(exc),
@@ -489,10 +489,10 @@ class WorkflowReplayer:
                 ),
             )
         except ReplayError as exc:
-            return ReplayOutcome(**base, failure=ReplayFailure("malformed_history", str(exc)))
+            return replace(base, failure=ReplayFailure("malformed_history", str(exc)))
         # Decisions are new only where replay stopped at a decision task that was
         # started but not completed (a run with a task in flight, or a cut there).
-        return ReplayOutcome(**base, next_decisions=list(decisions.decisions))
+        return replace(base, next_decisions=list(decisions.decisions))
 
     # -- live --------------------------------------------------------------------------------
 
