@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -86,7 +87,7 @@ from botoflowx.server._store import Store, Tx
 from botoflowx.server._tokens import PageTokens, fingerprint, new_task_token
 from botoflowx.server._visibility import Visibility, find_run, history_page
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "WorkSnapshot"]
 
 # (tx, params, region) -> response; registry handlers also take kind= (bound by partial).
 _Handler = Callable[..., Any]
@@ -154,6 +155,12 @@ class _PollWaits:
             room.generation += 1
             room.cond.notify(count)
 
+    def waiting(self, key: _PollKey) -> int:
+        """Return how many pollers are waiting on a list right now."""
+        with self._mutex:
+            room = self._rooms.get(key)
+            return 0 if room is None else room.waiting
+
     @property
     def closed(self) -> bool:
         return self._closed
@@ -164,6 +171,37 @@ class _PollWaits:
             self._closed = True
             for room in self._rooms.values():
                 room.cond.notify_all()
+
+
+@dataclass(frozen=True)
+class WorkSnapshot:
+    """What the whole server has in hand at one instant (see :meth:`Engine.work_snapshot`).
+
+    Attributes:
+        version: a counter that moves whenever any stored row changes; equal
+            versions mean nothing happened in between.
+        decision_tasks: decision tasks scheduled, started or being completed.
+        activity_tasks: activity tasks scheduled or started.
+        next_due: the earliest due time of a timer or timeout of an open run
+            (epoch seconds), or None; the deletion of closed runs is left out.
+        now: the engine clock's time when the snapshot was taken.
+    """
+
+    version: int
+    decision_tasks: int
+    activity_tasks: int
+    next_due: float | None
+    now: float
+
+    @property
+    def idle(self) -> bool:
+        """True when no decision or activity task is outstanding anywhere."""
+        return self.decision_tasks == 0 and self.activity_tasks == 0
+
+
+# A skip lands this far past the due time: float rounding of "now + gap" must not
+# leave the clock a hair short of a due time stored in whole milliseconds.
+_SKIP_MARGIN = 0.001
 
 
 # Payload limits, re-checked here (the HTTP front's model validation checks them first)
@@ -242,6 +280,89 @@ class Engine:
         self._fire_due()
         self._scheduler.poke()
         return self._clock.now()
+
+    # -- time skipping (used by botoflowx.testing) --------------------------------------
+
+    def now(self) -> float:
+        """Return the engine clock's current time (epoch seconds)."""
+        return self._clock.now()
+
+    def work_snapshot(self) -> WorkSnapshot:
+        """Return the outstanding tasks and the next due time, read atomically.
+
+        Raises:
+            InternalFailure: the engine is closed.
+        """
+        with self._store.lock:
+            if self._closed:
+                raise InternalFailure("The server is shutting down")
+            return self._work_snapshot_locked()
+
+    def _work_snapshot_locked(self) -> WorkSnapshot:
+        reader = self._store.read()
+        # Closed runs have dt_state 0 and no activity rows, so these count open work only.
+        decisions = reader.scalar("SELECT COUNT(*) FROM runs WHERE dt_state != 0")
+        activities = reader.scalar("SELECT COUNT(*) FROM activities")
+        # PURGE rows only delete closed runs after retention: skipping to them would
+        # throw away the histories a test is about to read, for no workflow's sake.
+        next_due = reader.scalar("SELECT MIN(due) FROM timeouts WHERE kind != 'PURGE'")
+        return WorkSnapshot(
+            version=reader.conn.total_changes,
+            decision_tasks=int(decisions or 0),
+            activity_tasks=int(activities or 0),
+            next_due=None if next_due is None else float(next_due),
+            now=self._clock.now(),
+        )
+
+    def waiting_pollers(
+        self, kind: str, domain: str, task_list: str, region: str = "us-east-1"
+    ) -> int:
+        """Return how many long polls are waiting on a task list right now.
+
+        Args:
+            kind: ``"decision"`` or ``"activity"``.
+            domain: the domain polled.
+            task_list: the task list polled.
+            region: the region the polls were signed for.
+        """
+        return self._waits.waiting((kind, region, domain, task_list))
+
+    def skip_to_next_due(self, expected_version: int | None = None) -> float | None:
+        """Jump the test clock to the next due timer or timeout, if the server is idle.
+
+        Idle means no decision or activity task is scheduled or started anywhere
+        (an activity running in a worker is started, so its timeouts are never
+        skipped to). The check, the jump and the firing of what became due happen
+        under the store's lock, so no call can slip in between them.
+
+        Args:
+            expected_version: skip only if nothing changed since the snapshot with
+                this :attr:`WorkSnapshot.version` (None: do not compare).
+
+        Returns:
+            The clock's new time, or None when nothing was skipped (busy, changed,
+            nothing due, or closed).
+
+        Raises:
+            TypeError: the engine does not run on a TestClock.
+        """
+        clock = self._clock
+        if not isinstance(clock, TestClock):
+            raise TypeError("skip_to_next_due needs an engine created with clock=TestClock()")
+        with self._store.lock:
+            if self._closed:
+                return None
+            snapshot = self._work_snapshot_locked()
+            if not snapshot.idle or snapshot.next_due is None:
+                return None
+            if expected_version is not None and snapshot.version != expected_version:
+                return None
+            gap = snapshot.next_due - snapshot.now
+            if gap > 0:
+                clock.advance(gap + _SKIP_MARGIN)
+            self._fire_due()
+        self._scheduler.poke()
+        return clock.now()
 
     def handle(
         self, operation: str, params: dict[str, Any], region: str = "us-east-1"
