@@ -155,11 +155,17 @@ class _PollWaits:
             room.generation += 1
             room.cond.notify(count)
 
-    def waiting(self, key: _PollKey) -> int:
-        """Return how many pollers are waiting on a list right now."""
+    def waiting(self, kind: str, region: str, domain: str, task_list: str | None) -> int:
+        """Return how many pollers are waiting on a list (None: on any list of the domain)."""
         with self._mutex:
-            room = self._rooms.get(key)
-            return 0 if room is None else room.waiting
+            if task_list is not None:
+                room = self._rooms.get((kind, region, domain, task_list))
+                return 0 if room is None else room.waiting
+            return sum(
+                room.waiting
+                for (k, r, d, _), room in self._rooms.items()
+                if (k, r, d) == (kind, region, domain)
+            )
 
     @property
     def closed(self) -> bool:
@@ -315,17 +321,17 @@ class Engine:
         )
 
     def waiting_pollers(
-        self, kind: str, domain: str, task_list: str, region: str = "us-east-1"
+        self, kind: str, domain: str, task_list: str | None = None, region: str = "us-east-1"
     ) -> int:
-        """Return how many long polls are waiting on a task list right now.
+        """Return how many long polls are waiting for a task right now.
 
         Args:
             kind: ``"decision"`` or ``"activity"``.
             domain: the domain polled.
-            task_list: the task list polled.
+            task_list: the task list polled; None counts every list of the domain.
             region: the region the polls were signed for.
         """
-        return self._waits.waiting((kind, region, domain, task_list))
+        return self._waits.waiting(kind, region, domain, task_list)
 
     def skip_to_next_due(self, expected_version: int | None = None) -> float | None:
         """Jump the test clock to the next due timer or timeout, if the server is idle.
