@@ -9,7 +9,17 @@ from __future__ import annotations
 from botoflowx.workflow._context import current_runtime
 from botoflowx.workflow._futures import Future
 
-__all__ = ["is_replaying", "sleep", "time"]
+__all__ = [
+    "DEFAULT_CONTINUE_AS_NEW_EVENTS",
+    "continue_as_new_suggested",
+    "history_length",
+    "is_replaying",
+    "sleep",
+    "time",
+]
+
+# Well below SWF's hard limit of 25,000 events per run, leaving room to wind down.
+DEFAULT_CONTINUE_AS_NEW_EVENTS = 10_000
 
 
 def time() -> float:
@@ -47,3 +57,38 @@ def is_replaying() -> bool:
         NotInWorkflowError: called outside workflow code.
     """
     return current_runtime("workflow_time.is_replaying()").is_replaying()
+
+
+def history_length() -> int:
+    """Return the number of events in the run's history up to the current decision task.
+
+    The value is read from the history, so it is the same on every replay.
+
+    Raises:
+        NotInWorkflowError: called outside workflow code.
+    """
+    return current_runtime("workflow_time.history_length()").history_length()
+
+
+def continue_as_new_suggested(max_events: int = DEFAULT_CONTINUE_AS_NEW_EVENTS) -> bool:
+    """Return True once the run's history has reached ``max_events`` events.
+
+    SWF closes a run whose history reaches 25,000 events, and long histories make every
+    replay slower. A long-running workflow checks this at a convenient point and then
+    continues as new (calls its own @execute method) with the state it needs::
+
+        if workflow_time.continue_as_new_suggested():
+            self.run(state)   # continue as new
+            return
+
+    Args:
+        max_events: the history size (events) from which continuing is suggested.
+
+    Raises:
+        NotInWorkflowError: called outside workflow code.
+        ValueError: ``max_events`` is not positive.
+    """
+    if max_events <= 0:
+        raise ValueError(f"max_events must be positive, got {max_events!r}")
+    runtime = current_runtime("workflow_time.continue_as_new_suggested()")
+    return runtime.history_length() >= max_events

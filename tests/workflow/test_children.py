@@ -113,7 +113,9 @@ def test_calling_your_own_execute_continues_as_new() -> None:
         "decisionType": "ContinueAsNewWorkflowExecution",
         "continueAsNewWorkflowExecutionDecisionAttributes": {
             "input": input_of(2),
-            "executionStartToCloseTimeout": "600",
+            # The run's own values carry over (it was started with 60 s, not the 600 s
+            # @execute declares): SWF would otherwise fill in the type's defaults.
+            "executionStartToCloseTimeout": "60",
             "taskStartToCloseTimeout": "30",
             # USE_WORKER_TASK_LIST: stay on the task list this run was started on.
             "taskList": {"name": "decider-list"},

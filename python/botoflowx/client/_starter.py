@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -52,13 +53,20 @@ def _default_converter() -> Any:
 class WorkflowExecutionHandle:
     """A started workflow run: its ids, its outcome, and signal/cancel/terminate.
 
+    A handle that knows its workflow definition (every handle ``workflow_starter``
+    returns does) sends signals as attribute calls, botoflow style: for a
+    ``@signal()``-decorated ``approve`` method, ``handle.approve(True)`` is
+    ``handle.signal("approve", True)``. Each handle addresses its own run.
+
     Args:
         client: A boto3 SWF client.
         domain: The run's domain.
         workflow_id: The workflow id.
-        run_id: The run id.
+        run_id: The run id (None: the current run of ``workflow_id``).
         data_converter: Decodes the result and failure details and encodes
             signal input.
+        definition: The ``WorkflowDefinition`` subclass of the run, for
+            attribute-style signals.
     """
 
     def __init__(
@@ -66,14 +74,32 @@ class WorkflowExecutionHandle:
         client: SWFClient,
         domain: str,
         workflow_id: str,
-        run_id: str,
+        run_id: str | None,
         data_converter: Any = None,
+        definition: type | None = None,
     ) -> None:
         self.domain = domain
         self.workflow_id = workflow_id
         self.run_id = run_id
+        self.definition = definition
         self._client = client
         self._converter = data_converter if data_converter is not None else _default_converter()
+
+    def __getattr__(self, attr: str) -> Any:
+        # Only reached for names the class does not define: the definition's signals.
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        signals = getattr(self.__dict__.get("definition"), "__signals__", None) or {}
+        for signal_meta in signals.values():
+            if signal_meta.method_name == attr:
+                return functools.partial(self.signal, signal_meta.name)
+        if attr in signals:
+            return functools.partial(self.signal, attr)
+        known = sorted(meta.method_name for meta in signals.values())
+        raise AttributeError(
+            f"{type(self).__name__} has no attribute {attr!r}"
+            + (f"; the run's signals are {known}" if known else "")
+        )
 
     def __repr__(self) -> str:
         return (
@@ -88,7 +114,17 @@ class WorkflowExecutionHandle:
 
     @property
     def _execution(self) -> dict[str, str]:
-        return {"workflowId": self.workflow_id, "runId": self.run_id}
+        execution = {"workflowId": self.workflow_id}
+        if self.run_id:
+            execution["runId"] = self.run_id
+        return execution
+
+    @property
+    def workflow_state(self) -> str | None:
+        """The run's latest ``workflow_state`` (DescribeWorkflowExecution's
+        ``latestExecutionContext``), or None when the workflow never set one."""
+        context = self.describe().get("latestExecutionContext")
+        return context if context else None
 
     def describe(self) -> dict[str, Any]:
         """``DescribeWorkflowExecution`` of this run (botocore's parsed response)."""
@@ -106,30 +142,26 @@ class WorkflowExecutionHandle:
                 ``UnknownResourceFault``).
         """
         payload = self._converter.dumps([list(args), dict(kwargs)])
-        _check_size("signal input", payload, f"signal {name!r}")
+        _check_size("input", payload, f"signal {name!r} to workflow {self.workflow_id}")
         self._client.signal_workflow_execution(
-            domain=self.domain,
-            workflowId=self.workflow_id,
-            runId=self.run_id,
-            signalName=name,
-            input=payload,
+            domain=self.domain, signalName=name, input=payload, **self._ids()
         )
 
     def cancel(self) -> None:
         """Ask the run to cancel itself (``RequestCancelWorkflowExecution``)."""
-        self._client.request_cancel_workflow_execution(
-            domain=self.domain, workflowId=self.workflow_id, runId=self.run_id
-        )
+        self._client.request_cancel_workflow_execution(domain=self.domain, **self._ids())
+
+    def _ids(self) -> dict[str, str]:
+        ids = {"workflowId": self.workflow_id}
+        if self.run_id:
+            ids["runId"] = self.run_id
+        return ids
 
     def terminate(
         self, reason: str | None = None, details: str | None = None, child_policy: str | None = None
     ) -> None:
         """Terminate the run at once (``TerminateWorkflowExecution``)."""
-        kwargs: dict[str, Any] = {
-            "domain": self.domain,
-            "workflowId": self.workflow_id,
-            "runId": self.run_id,
-        }
+        kwargs: dict[str, Any] = {"domain": self.domain, **self._ids()}
         if reason is not None:
             kwargs["reason"] = reason[:256]
         if details is not None:
@@ -355,7 +387,12 @@ class WorkflowStarter:
             request["tagList"] = [str(tag) for tag in tags]
         response = self.client.start_workflow_execution(**request)
         handle = WorkflowExecutionHandle(
-            self.client, self.domain, request["workflowId"], response["runId"], converter
+            self.client,
+            self.domain,
+            request["workflowId"],
+            response["runId"],
+            converter,
+            definition=definition_cls,
         )
         log.info("started workflow %s %s: %r", name, version, handle)
         return handle
@@ -409,6 +446,66 @@ def workflow_starter(
     starter = WorkflowStarter(client, domain, task_list or default_task_list, data_converter)
     with installed_context(starter):
         yield starter
+
+
+def get_workflow_handle(
+    workflow_id: str,
+    run_id: str | None = None,
+    *,
+    definition: type | None = None,
+    data_converter: Any = None,
+) -> WorkflowExecutionHandle:
+    """Return a handle of a run, from inside an activity or a ``workflow_starter`` block.
+
+    The handle talks to the same SWF endpoint and domain as the code calling it, so an
+    activity can signal, cancel or describe a run, for example the one that scheduled
+    it::
+
+        context = get_context()
+        handle = get_workflow_handle(*context.workflow_execution, definition=OrderWorkflow)
+        handle.payment_received(amount)
+
+    In workflow code use a handle object instead
+    (``Other(WorkflowExecution(workflow_id, run_id)).signal_name(...)``): workflow code
+    makes decisions, never calls SWF itself.
+
+    Args:
+        workflow_id: The workflow id of the run.
+        run_id: The run id (None: the current run of ``workflow_id``).
+        definition: The run's ``WorkflowDefinition`` subclass, for attribute-style
+            signals.
+        data_converter: Encodes signal input (default: the context's, else JSON).
+
+    Returns:
+        The handle.
+
+    Raises:
+        NotInWorkflowError: called outside an activity and a ``workflow_starter`` block,
+            or inside workflow code.
+    """
+    from botoflowx.exceptions import NotInWorkflowError
+    from botoflowx.workflow._context import DecisionContext, _peek_context
+
+    context = _peek_context()
+    # Both an activity's context and the starter expose their worker (the starter is its
+    # own ``worker``, as in botoflow), which owns the client and the domain.
+    owner = getattr(context, "worker", None)
+    client = getattr(owner, "client", None)
+    domain = getattr(owner, "domain", None)
+    if isinstance(context, DecisionContext) or client is None or not domain:
+        raise NotInWorkflowError(
+            "get_workflow_handle() works inside an activity run by an activity worker or "
+            "inside a workflow_starter block; in workflow code signal or cancel another run "
+            "through a handle object, e.g. Other(WorkflowExecution(workflow_id, run_id))"
+        )
+    converter = (
+        data_converter
+        or getattr(context, "data_converter", None)
+        or getattr(owner, "data_converter", None)
+    )
+    return WorkflowExecutionHandle(
+        client, domain, workflow_id, run_id, converter, definition=definition
+    )
 
 
 def _current_workflow_options() -> dict[str, Any]:

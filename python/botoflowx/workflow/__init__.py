@@ -18,16 +18,20 @@ from botoflowx.workflow._definition import (
 )
 from botoflowx.workflow._futures import AllFuture, AnyFuture, Future
 from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, TimerFuture
+from botoflowx.workflow._logging import BotoflowFilter, ReplayFilter, get_logger, logger
 from botoflowx.workflow._options import activity_options, workflow_options
+from botoflowx.workflow._versioning import deprecate_patch, patched
 
 __all__ = [
     "ActivityFuture",
     "AllFuture",
     "AnyFuture",
+    "BotoflowFilter",
     "ChildWorkflowFuture",
     "DecisionContext",
     "ExecuteMeta",
     "Future",
+    "ReplayFilter",
     "Return",
     "SignalMeta",
     "TimerFuture",
@@ -35,8 +39,12 @@ __all__ = [
     "WorkflowExecution",
     "activity_options",
     "coroutine",
+    "deprecate_patch",
     "execute",
     "get_context",
+    "get_logger",
+    "logger",
+    "patched",
     "return_",
     "set_context",
     "signal",

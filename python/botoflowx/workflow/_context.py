@@ -115,6 +115,29 @@ class WorkflowRuntime(abc.ABC):
     def cancel_workflow(self, target: WorkflowDefinition, details: str) -> Any:
         """Cancel the running workflow (``target`` is it) or request cancel of another run."""
 
+    @abc.abstractmethod
+    def signal_external(
+        self,
+        execution: WorkflowExecution,
+        signal_name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        data_converter: Any = None,
+    ) -> Future[None]:
+        """Signal another run (SignalExternalWorkflowExecution); completes once delivered."""
+
+    @abc.abstractmethod
+    def patched(self, change_id: str) -> bool:
+        """True when this run takes the new branch of change ``change_id`` (a marker)."""
+
+    @abc.abstractmethod
+    def deprecate_patch(self, change_id: str) -> None:
+        """Declare that every live run of change ``change_id`` takes its new branch."""
+
+    @abc.abstractmethod
+    def history_length(self) -> int:
+        """The number of history events of the run so far (the decision task's started id)."""
+
 
 class DecisionContext:
     """The context of workflow code: the run's ids, the replay flag and the instance."""

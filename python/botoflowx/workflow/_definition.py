@@ -166,7 +166,14 @@ def _start_with(
 
 
 class _SignalMethod:
-    """The descriptor ``@signal`` puts on the class; access gives the plain method."""
+    """The descriptor ``@signal`` puts on the class.
+
+    On the running workflow object it is the plain handler method. On a handle of
+    another run (a started child, or ``Cls(WorkflowExecution(workflow_id, run_id))``)
+    calling it sends the signal to that run: from workflow code as a
+    SignalExternalWorkflowExecution decision (the call returns a Future), from an
+    activity or a ``workflow_starter`` block with SignalWorkflowExecution.
+    """
 
     def __init__(self, func: Callable[..., Any], name: str | None) -> None:
         self.func = func
@@ -177,10 +184,55 @@ class _SignalMethod:
     def __set_name__(self, owner: type, name: str) -> None:
         self.method_name = name
 
+    @property
+    def name(self) -> str:
+        """The signal name sent over the wire."""
+        return self.signal_name or self.method_name
+
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:
             return self.func
+        context = _peek_context()
+        execution = getattr(obj, "workflow_execution", None)
+        if isinstance(context, DecisionContext):
+            runtime = context.runtime
+            try:
+                running = runtime.workflow_instance
+            except RuntimeError:
+                running = None
+            if obj is not running and execution is not None and execution.workflow_id:
+                return functools.partial(
+                    runtime.signal_external,
+                    execution,
+                    self.name,
+                    data_converter=_converter_of(type(obj)),
+                )
+        elif context is not None and execution is not None and execution.workflow_id:
+            return functools.partial(_signal_from_outside, type(obj), execution, self.name)
         return self.func.__get__(obj, objtype)
+
+
+def _converter_of(cls: type) -> Any:
+    # The converter the target decodes signal input with: its @execute declaration's
+    # (a class whose versions disagree gets the default; pass a handle for control).
+    converters = {id(meta.data_converter): meta.data_converter
+                  for meta in getattr(cls, "__workflow_types__", {}).values()}
+    return next(iter(converters.values())) if len(converters) == 1 else None
+
+
+def _signal_from_outside(
+    cls: type, execution: WorkflowExecution, name: str, *args: Any, **kwargs: Any
+) -> None:
+    # Imported here: the client package builds on this one.
+    from botoflowx.client._starter import get_workflow_handle
+
+    handle = get_workflow_handle(
+        execution.workflow_id or "",
+        execution.run_id,
+        definition=cls,
+        data_converter=_converter_of(cls),
+    )
+    handle.signal(name, *args, **kwargs)
 
 
 _CHILD_POLICIES = (CHILD_TERMINATE, CHILD_REQUEST_CANCEL, CHILD_ABANDON)

@@ -20,6 +20,7 @@ from botoflowx.exceptions import (
     PayloadTooLargeError,
     RequestCancelExternalWorkflowExecutionFailedError,
     ScheduleActivityTaskFailedError,
+    SignalExternalWorkflowExecutionFailedError,
     StartChildWorkflowExecutionFailedError,
     StartTimerFailedError,
 )
@@ -43,6 +44,7 @@ from botoflowx.workflow._futures import Future
 from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, TimerFuture
 from botoflowx.workflow._loop import WorkflowLoop
 from botoflowx.workflow._options import current_activity_options, current_workflow_options
+from botoflowx.workflow._outbox import Outbox, is_continue_timer
 from botoflowx.workflow._swf import (
     check_payload,
     format_duration,
@@ -73,6 +75,17 @@ class _Activation(Protocol):
     time: float
     is_replaying: bool
     jobs: list[Any]
+    # Optional on test doubles: read with getattr and a default.
+    # started_event_id: int
+    # recorded_markers: list[tuple[str, str | None]]
+
+
+# Prefix of the markers ``patched()`` records (SWF names may not contain ':' '/' '|').
+PATCH_MARKER_PREFIX = "botoflowx.patch."
+_NAME_LIMIT = 256
+_FORBIDDEN_NAME_CHARS = frozenset(":/|") | {chr(c) for c in range(0x20)} | {
+    chr(c) for c in range(0x7F, 0xA0)
+}
 
 
 class WorkflowInstance(WorkflowRuntime):
@@ -111,7 +124,11 @@ class WorkflowInstance(WorkflowRuntime):
         self._time = float(getattr(started, "timestamp", 0.0) or 0.0)
         self._replaying = False
         self._counter = 0
-        self._commands: list[Command] = []
+        self._outbox = Outbox(lambda: function_location(self._meta.func))
+        self._history_length = 0
+        # change id -> the answer patched() gave; one answer per run, as on first call.
+        self._patches: dict[str, bool] = {}
+        self._recorded_markers: frozenset[str] = frozenset()
         self._definition: WorkflowDefinition | None = None
         self._main: Future[Any] | None = None
         self._activities: dict[str, ActivityFuture] = {}
@@ -119,9 +136,11 @@ class WorkflowInstance(WorkflowRuntime):
         self._cancelled_timers: set[str] = set()
         self._children: dict[str, ChildWorkflowFuture] = {}
         self._external: dict[str, tuple[Future[None], str, str | None]] = {}
+        self._signals_out: dict[str, tuple[Future[None], str, str | None]] = {}
         self._cancel_details: str | None = None
         self._continue_as_new: dict[str, Any] | None = None
         self._close: Command | None = None
+        self._close_queued = False
         self.closed = False
 
     # -- the decider's interface ---------------------------------------------------------
@@ -137,14 +156,20 @@ class WorkflowInstance(WorkflowRuntime):
         Errors raised by workflow code never escape: they fail the workflow
         (FailWorkflowExecution) or are delivered to the code that waits for them.
 
+        At most 99 commands (and about 900 KB of decisions) come out of one activation;
+        the rest are held back behind a zero-second timer with a reserved id and come
+        out first in the activation where it fires (see ``_outbox``).
+
         Raises:
             NonDeterminismError: a job names an activity, timer or child this run never
                 started (the history does not belong to this code).
             ValueError: a job has a kind the engine does not know (a replay-core bug).
         """
-        self._commands = []
         self._time = float(activation.time)
         self._replaying = bool(activation.is_replaying)
+        self._history_length = int(getattr(activation, "started_event_id", 0) or 0)
+        markers = getattr(activation, "recorded_markers", None) or ()
+        self._recorded_markers = frozenset(name for name, _ in markers)
         previous = _peek_context()
         set_context(self._decision_context)
         try:
@@ -154,11 +179,13 @@ class WorkflowInstance(WorkflowRuntime):
                     self._loop.run_until_idle()
         finally:
             set_context(previous)
-        if self._close is not None and not self.closed:
+        if self._close is not None and not self._close_queued:
             # The close decision goes last: SWF rejects a response with decisions after it.
-            self._commands.append(self._close)
+            self._outbox.emit(self._close)
+            self._close_queued = True
+        commands = self._outbox.take_batch()
+        if self._close is not None and any(command is self._close for command in commands):
             self.closed = True
-        commands, self._commands = self._commands, []
         if self.closed:
             # The outcome is decided: close the coroutines still waiting now, inside the
             # workflow context, rather than leave them to the garbage collector.
@@ -183,7 +210,7 @@ class WorkflowInstance(WorkflowRuntime):
             self._loop.clear()
         finally:
             set_context(previous)
-            self._commands = []
+            self._outbox.clear()
 
     def _apply(self, job: _Job) -> None:
         handler = getattr(self, f"_apply_{job.kind}", None)
@@ -191,6 +218,12 @@ class WorkflowInstance(WorkflowRuntime):
             raise ValueError(
                 f"unrecognized activation job kind {job.kind!r} (event {job.event_id})"
             )
+        if (
+            job.kind in ("timer_fired", "start_timer_failed")
+            and is_continue_timer(job.key)
+        ):
+            self._apply_continue_timer(job)
+            return
         if self._close is not None and job.kind != "close_failed":
             # The run's outcome is decided; events that raced with the close decision are
             # answered by re-sending the close when SWF reports it failed.
@@ -322,6 +355,112 @@ class WorkflowInstance(WorkflowRuntime):
         self._external[control] = (future, workflow_id, run_id)
         return future
 
+    def signal_external(
+        self,
+        execution: WorkflowExecution,
+        signal_name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        data_converter: Any = None,
+    ) -> Future[None]:
+        """Emit SignalExternalWorkflowExecution to ``execution``.
+
+        Returns:
+            A Future that completes with None once SWF delivered the signal, or fails
+            with SignalExternalWorkflowExecutionFailedError (e.g. the run is closed or
+            unknown).
+
+        Raises:
+            ValueError: ``execution`` has no workflow id.
+            PayloadTooLargeError: the encoded input is over 32,768 characters.
+        """
+        workflow_id, run_id = execution
+        if not workflow_id:
+            raise ValueError(
+                f"cannot signal {signal_name!r}: the target has no workflow id (build the "
+                "handle from a WorkflowExecution, or use a started child's handle)"
+            )
+        converter = _convert.resolve_converter(data_converter or self._meta.data_converter)
+        what = f"signal {signal_name!r} to workflow {workflow_id}"
+        payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
+        check_payload(payload, "input", what)
+        control = self._next_id()
+        self._emit(
+            make_command(
+                "SignalExternalWorkflowExecution",
+                {
+                    "workflowId": workflow_id,
+                    "runId": run_id,
+                    "signalName": signal_name,
+                    "input": payload,
+                    "control": control,
+                },
+                key=control,
+                name=signal_name,
+                location=caller_location(),
+            )
+        )
+        future: Future[None] = Future(loop=self._loop)
+        self._signals_out[control] = (future, workflow_id, run_id)
+        return future
+
+    def patched(self, change_id: str) -> bool:
+        """Answer whether this run takes the new branch of ``change_id``; see ``patched()``.
+
+        A run deciding live records a marker and takes the new branch; a replay takes
+        the new branch only when the marker was recorded at the same point. The first
+        answer is kept for the rest of the run.
+        """
+        marker = self._patch_marker_name(change_id)
+        answer = self._patches.get(change_id)
+        if answer is not None:
+            return answer
+        answer = marker in self._recorded_markers if self._replaying else True
+        self._patches[change_id] = answer
+        if answer:
+            self._emit_patch_marker(marker, change_id)
+        return answer
+
+    def deprecate_patch(self, change_id: str) -> None:
+        """Keep runs that recorded ``change_id``'s marker replaying; see ``deprecate_patch()``.
+
+        The marker is recorded when deciding live and matched when the history has it,
+        so runs started before and after the deprecation both replay.
+        """
+        marker = self._patch_marker_name(change_id)
+        if change_id in self._patches:
+            return
+        self._patches[change_id] = True
+        if not self._replaying or marker in self._recorded_markers:
+            self._emit_patch_marker(marker, change_id)
+
+    def history_length(self) -> int:
+        """The id of the current decision task's DecisionTaskStarted event."""
+        return self._history_length
+
+    def _patch_marker_name(self, change_id: str) -> str:
+        if not isinstance(change_id, str) or not change_id:
+            raise TypeError(f"a patch change id must be a non-empty string, got {change_id!r}")
+        marker = PATCH_MARKER_PREFIX + change_id
+        bad = sorted({char for char in change_id if char in _FORBIDDEN_NAME_CHARS})
+        if bad or len(marker) > _NAME_LIMIT:
+            raise ValueError(
+                f"patch change id {change_id!r} cannot name an SWF marker: it must be at most "
+                f"{_NAME_LIMIT - len(PATCH_MARKER_PREFIX)} characters, without ':', '/', '|' "
+                "or control characters"
+            )
+        return marker
+
+    def _emit_patch_marker(self, marker: str, change_id: str) -> None:
+        self._emit(
+            make_command(
+                "RecordMarker",
+                {"markerName": marker, "details": change_id},
+                key=marker,
+                location=caller_location(),
+            )
+        )
+
     # -- ids and command bookkeeping -------------------------------------------------------
 
     def _next_id(self) -> str:
@@ -329,15 +468,23 @@ class WorkflowInstance(WorkflowRuntime):
         return str(self._counter)
 
     def _emit(self, command: Command) -> None:
-        self._commands.append(command)
+        self._outbox.emit(command)
 
     def _withdraw(self, command: Command) -> bool:
-        # A command still in this activation's list has not been sent (or matched) yet.
-        for index, candidate in enumerate(self._commands):
-            if candidate is command:
-                del self._commands[index]
-                return True
-        return False
+        # A command still in the outbox has not been sent (or matched) yet.
+        return self._outbox.withdraw(command)
+
+    def _apply_continue_timer(self, job: _Job) -> None:
+        if not self._outbox.release(job.key):
+            raise self._unknown(job, "continue timer")
+        if job.kind == "start_timer_failed":
+            # Still a new decision task: the held-back commands go out in it regardless.
+            log.warning(
+                "workflow %s: continue timer %s failed (%s); releasing held commands anyway",
+                self._execution,
+                job.key,
+                job.cause,
+            )
 
     def _forget_activity(self, activity_id: str) -> None:
         self._activities.pop(activity_id, None)
@@ -680,6 +827,40 @@ class WorkflowInstance(WorkflowRuntime):
             raise self._unknown(job, "external workflow request")
         return entry
 
+    def _apply_external_signaled(self, job: _Job) -> None:
+        entry = self._signals_out.pop(job.key, None)
+        if entry is None:
+            raise self._unknown(job, "external signal")
+        if not entry[0].done():
+            entry[0].set_result(None)
+
+    def _apply_signal_external_failed(self, job: _Job) -> None:
+        entry = self._signals_out.pop(job.key, None)
+        if entry is None:
+            raise self._unknown(job, "external signal")
+        future, workflow_id, run_id = entry
+        if not future.done():
+            future.set_exception(
+                SignalExternalWorkflowExecutionFailedError(
+                    workflow_id=job.workflow_id or workflow_id,
+                    run_id=job.run_id or run_id,
+                    cause=job.cause,
+                    event_id=job.event_id,
+                )
+            )
+
+    def _apply_record_marker_failed(self, job: _Job) -> None:
+        # Only patch markers are recorded by the engine; SWF refusing one leaves the
+        # branch already taken, and the next replay answers from the (absent) marker, so
+        # say it loudly.
+        log.error(
+            "workflow %s: RecordMarker %s failed (%s); a replay of this run may take the "
+            "other branch of the patch",
+            self._execution,
+            job.key,
+            job.cause,
+        )
+
     def _apply_external_cancel_requested(self, job: _Job) -> None:
         future, _, _ = self._external_request(job)
         if not future.done():
@@ -699,17 +880,10 @@ class WorkflowInstance(WorkflowRuntime):
 
     # -- children and continue-as-new ----------------------------------------------------------
 
-    def _workflow_attributes(
-        self, meta: ExecuteMeta, options: dict[str, Any], *, inherit: bool
-    ) -> dict[str, Any]:
-        # Options shared by StartChildWorkflowExecution and ContinueAsNewWorkflowExecution.
-        task_list = options.get("task_list", meta.task_list)
-        if task_list is USE_WORKER_TASK_LIST and inherit:
-            # Continuing as new stays on the task list this run was started on.
-            task_list = getattr(self._started, "task_list", None)
-        tag_list = options.get("tag_list")
-        if tag_list is None and inherit:
-            tag_list = list(getattr(self._started, "tag_list", None) or []) or None
+    @staticmethod
+    def _workflow_attributes(meta: ExecuteMeta, options: dict[str, Any]) -> dict[str, Any]:
+        # StartChildWorkflowExecution: workflow_options override the @execute defaults;
+        # what neither sets is left out, so SWF uses the type's registered defaults.
         return {
             "executionStartToCloseTimeout": format_duration(
                 options.get(
@@ -721,10 +895,66 @@ class WorkflowInstance(WorkflowRuntime):
                 options.get("task_start_to_close_timeout", meta.task_start_to_close_timeout),
                 "task_start_to_close_timeout",
             ),
-            "taskList": task_list_field(task_list),
+            "taskList": task_list_field(options.get("task_list", meta.task_list)),
             "taskPriority": format_priority(options.get("task_priority", meta.task_priority)),
             "childPolicy": options.get("child_policy", meta.child_policy),
-            "tagList": tag_list,
+            "tagList": options.get("tag_list"),
+        }
+
+    def _carried_over_attributes(
+        self, meta: ExecuteMeta, options: dict[str, Any]
+    ) -> dict[str, Any]:
+        # ContinueAsNewWorkflowExecution: SWF (and our server) fill a missing field from the
+        # TYPE's defaults, not from the closing run, so everything that carries over is
+        # sent explicitly: workflow_options first, then this run's own values, then the
+        # @execute declaration.
+        started = self._started
+
+        def pick(option: str, run_value: Any, declared: Any) -> Any:
+            if option in options and options[option] is not None:
+                return options[option]
+            if run_value in (None, ""):
+                return declared
+            # The run's durations arrive as SWF strings ("600" or "NONE").
+            if isinstance(run_value, str) and run_value.lstrip("-").isdigit():
+                return int(run_value)
+            return run_value
+
+        task_list = options.get("task_list")
+        if task_list is None or task_list is USE_WORKER_TASK_LIST:
+            task_list = getattr(started, "task_list", None) or meta.task_list
+        tags = options.get("tag_list")
+        if tags is None:
+            tags = list(getattr(started, "tag_list", None) or []) or None
+        return {
+            "executionStartToCloseTimeout": format_duration(
+                pick(
+                    "execution_start_to_close_timeout",
+                    getattr(started, "execution_start_to_close_timeout", None),
+                    meta.execution_start_to_close_timeout,
+                ),
+                "execution_start_to_close_timeout",
+            ),
+            "taskStartToCloseTimeout": format_duration(
+                pick(
+                    "task_start_to_close_timeout",
+                    getattr(started, "task_start_to_close_timeout", None),
+                    meta.task_start_to_close_timeout,
+                ),
+                "task_start_to_close_timeout",
+            ),
+            "taskList": task_list_field(task_list),
+            "taskPriority": format_priority(
+                pick(
+                    "task_priority",
+                    getattr(started, "task_priority", None),
+                    meta.task_priority,
+                )
+            ),
+            "childPolicy": pick(
+                "child_policy", getattr(started, "child_policy", None), meta.child_policy
+            ),
+            "tagList": [str(tag) for tag in tags] if tags else None,
         }
 
     def _request_continue_as_new(
@@ -735,7 +965,7 @@ class WorkflowInstance(WorkflowRuntime):
         what = f"workflow {meta.name} {meta.version} (continue-as-new)"
         payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
         check_payload(payload, "input", what)
-        attributes = self._workflow_attributes(meta, options, inherit=True)
+        attributes = self._carried_over_attributes(meta, options)
         attributes["input"] = payload
         attributes["workflowTypeVersion"] = options.get("version", meta.version)
         attributes["lambdaRole"] = getattr(self._started, "lambda_role", None)
@@ -757,7 +987,7 @@ class WorkflowInstance(WorkflowRuntime):
         check_payload(payload, "input", what)
         number = self._next_id()
         workflow_id = options.get("workflow_id") or f"{self._execution.run_id}:{number}"
-        attributes = self._workflow_attributes(meta, options, inherit=False)
+        attributes = self._workflow_attributes(meta, options)
         attributes.update(
             {
                 "workflowType": {"name": name, "version": version},
