@@ -26,6 +26,7 @@ ACTIVITY_OPTION_FIELDS = (
     "start_to_close_timeout",
     "schedule_to_close_timeout",
     "task_priority",
+    "retry",
 )
 WORKFLOW_OPTION_FIELDS = (
     "task_list",
@@ -80,6 +81,11 @@ def _validate(kind: str, values: dict[str, Any]) -> dict[str, Any]:
             if len(value) > 5:
                 raise ValueError(f"{kind}(tag_list=...) has {len(value)} tags; SWF allows 5")
             values[key] = list(value)
+        elif key == "retry":
+            # Imported here: the retry module imports the workflow loop and futures.
+            from botoflowx.workflow._retry import check_strategy
+
+            check_strategy(value, kind)
     return values
 
 
@@ -130,8 +136,13 @@ class activity_options(_OptionsBlock):
         start_to_close_timeout: float | None = None,
         schedule_to_close_timeout: float | None = None,
         task_priority: int | None = None,
+        retry: Any = None,
     ) -> None:
-        """Record the overrides (validated here; applied when the block is entered)."""
+        """Record the overrides (validated here; applied when the block is entered).
+
+        ``retry`` (a ``RetryPolicy`` or ``ActivityRetrying``) replaces the retry strategy
+        of the activities called in the block.
+        """
         values = {k: v for k, v in locals().items() if k in ACTIVITY_OPTION_FIELDS}
         super().__init__(
             _validate("activity_options", {k: v for k, v in values.items() if v is not None})
