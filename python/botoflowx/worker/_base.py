@@ -47,6 +47,9 @@ class BaseWorker:
         identity: The poller identity recorded by SWF (default ``hostname:pid``).
     """
 
+    # The (args, kwargs) the worker was constructed with; set by __new__.
+    _constructor_call: tuple[tuple[Any, ...], dict[str, Any]]
+
     def __init__(
         self,
         session: SessionLike,
@@ -138,6 +141,37 @@ class BaseWorker:
             if error_code(exc) != "DomainAlreadyExistsFault":
                 raise
 
+    # -- pickling (multiprocessing executors) ---------------------------------------------
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        """Remember the constructor call: a worker pickles as that call (see __reduce__)."""
+        worker = super().__new__(cls)
+        worker._constructor_call = (args, kwargs)
+        return worker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the constructor call plus the public settings changed since.
+
+        Locks, clients, caches and threads are process-local: the copy builds its own
+        by running the constructor again, whatever a subclass keeps. The arguments
+        must pickle (definition classes and functions by reference, activity objects
+        by value). A session object cannot cross processes: the copy uses a default
+        session (credentials from the environment); region, endpoint and identity
+        carry over.
+        """
+        args, kwargs = self._constructor_call
+        args = tuple(None if index == 0 else arg for index, arg in enumerate(args))
+        kwargs = {k: (None if k == "session" else v) for k, v in kwargs.items()}
+        # The default identity names this process; the copy names its own.
+        settings = {
+            name: value
+            for name, value in vars(self).items()
+            if not name.startswith("_")
+            and name != "identity"
+            and isinstance(value, (bool, int, float, str))
+        }
+        return (_rebuild_worker, (type(self), args, kwargs, settings))
+
     def _register_types(self) -> None:
         """Register this worker's types (subclasses implement it)."""
         raise NotImplementedError
@@ -150,6 +184,15 @@ class BaseWorker:
             self._poll_client = None
         for client in clients:
             _close_client(client)
+
+
+def _rebuild_worker(
+    cls: type[BaseWorker], args: tuple[Any, ...], kwargs: dict[str, Any], settings: dict[str, Any]
+) -> BaseWorker:
+    """Unpickle a worker: construct it again, then restore its public settings."""
+    worker = cls(*args, **kwargs)
+    vars(worker).update(settings)
+    return worker
 
 
 def _close_client(client: Any) -> None:
