@@ -1,7 +1,9 @@
 """The decider: replays one decision task through the Rust core and the workflow engine.
 
-Every decision task gets a fresh :class:`Replayer` and :class:`WorkflowInstance`;
-nothing mutable is shared between tasks, so any number of them can be decided
+A :class:`WorkflowRun` holds one run's ``Replayer`` and ``WorkflowInstance``
+and decides its tasks one after another; the worker may keep it between tasks
+(the sticky cache, ``_sticky.py``) or drop it after each. A run is only ever
+used by one thread at a time, so any number of runs can be decided
 concurrently on a thread pool.
 """
 
@@ -10,13 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from botoflowx._replay import DecisionTaskPage, Replayer
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
 from botoflowx.exceptions import UnknownWorkflowTypeError
+
+if TYPE_CHECKING:
+    from botoflowx.workflow._instance import WorkflowInstance
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,11 @@ Definitions = Mapping[TypeKey, tuple[type, Any]]
 # request over 1 MB.
 MAX_DECISIONS = 100
 MAX_REQUEST_BYTES = 1_000_000
+
+# Measured memory of an idle cached run of a small workflow (instance, loop,
+# decision context, a suspended generator, the replay core's open state),
+# rounded up; payloads are added per run. See WorkflowRun.estimated_bytes.
+RUN_BASE_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,143 @@ def unknown_type_decisions(
     return Decisions([decision], None)
 
 
+class WorkflowRun:
+    """The live decider state of one workflow run: its ``Replayer`` and ``WorkflowInstance``.
+
+    :meth:`decide` can be called once per decision task, each time with the
+    pages of that task: the first call needs the history from event 1, later
+    calls only the events after :attr:`applied_event_id` (pages may overlap
+    what was applied; duplicates are dropped by the replay core). This is the
+    one activation -> commands -> diff loop of the decider; :func:`decide`
+    (the pure, one-shot form) runs it on a fresh run.
+
+    After :meth:`decide` raised, the run is unusable: close it and replay the
+    task on a new one.
+
+    Args:
+        definitions: The workflow types the worker hosts.
+        workflow_id: The run's workflow id.
+        run_id: The run's run id.
+    """
+
+    __slots__ = (
+        "_definitions",
+        "_instance",
+        "_replayer",
+        "applied_event_id",
+        "closed",
+        "payload_bytes",
+        "run_id",
+        "workflow_id",
+    )
+
+    def __init__(self, definitions: Definitions, *, workflow_id: str, run_id: str) -> None:
+        self._definitions = definitions
+        self._replayer = Replayer()
+        self._instance: WorkflowInstance | None = None
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        # The started event of the last task decided (0 before the first).
+        self.applied_event_id = 0
+        # True once the run produced its close decision (or was failed for an
+        # unknown type): it will not need another decision task from us.
+        self.closed = False
+        # Payload bytes delivered to the workflow code: an upper bound of what
+        # its generators may still hold, for the cache's memory estimate.
+        self.payload_bytes = 0
+
+    def decide(self, pages: Sequence[DecisionTaskPage], started_event_id: int) -> Decisions:
+        """Apply the events of ``pages`` up to ``started_event_id``; return the new decisions.
+
+        Args:
+            pages: Parsed pages (any order, may overlap what was applied).
+            started_event_id: The ``DecisionTaskStarted`` event of the task.
+
+        Returns:
+            The decisions history does not hold yet, and the execution context.
+
+        Raises:
+            NonDeterminismError: The workflow code contradicts the history.
+            ReplayError: The history is malformed, has a gap, or a task this
+                run decided timed out (the cached state is stale).
+            ValueError: The history lacks its WorkflowExecutionStarted event.
+        """
+        replayer = self._replayer
+        replayer.extend(pages, started_event_id)
+        instance = self._instance
+        if instance is None:
+            created = self._create_instance()
+            if isinstance(created, Decisions):
+                self.closed = True
+                self.applied_event_id = started_event_id
+                return created
+            instance = self._instance = created
+        decisions: list[dict[str, Any]] = []
+        payload_bytes = 0
+        # Per activation, not per event: the replay core has already folded the
+        # events into jobs, so this loop's Python cost is per decision task.
+        while (activation := replayer.next_activation()) is not None:
+            for job in activation.jobs:
+                if job.payload is not None:
+                    payload_bytes += len(job.payload)
+            commands = instance.activate(activation)
+            new = replayer.complete_activation([command.as_replay_tuple() for command in commands])
+            if new:
+                decisions.extend(commands[index].decision for index in new)
+        self.payload_bytes += payload_bytes
+        self.applied_event_id = started_event_id
+        self.closed = instance.closed
+        return Decisions(decisions, instance.execution_context)
+
+    def _create_instance(self) -> WorkflowInstance | Decisions:
+        from botoflowx.workflow._instance import WorkflowInstance
+
+        started = self._replayer.workflow_started
+        if started is None:
+            raise ValueError(
+                f"history of workflow {self.workflow_id} (run {self.run_id}) lacks its "
+                "WorkflowExecutionStarted event"
+            )
+        key = (started.workflow_type_name, started.workflow_type_version)
+        if key not in self._definitions:
+            return unknown_type_decisions(key[0], key[1], list(self._definitions))
+        definition_cls, execute_meta = self._definitions[key]
+        return WorkflowInstance(
+            definition_cls,
+            execute_meta,
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            started=started,
+        )
+
+    @property
+    def event_count(self) -> int:
+        """How many history events the run has applied."""
+        return self._replayer.event_count
+
+    def estimated_bytes(self) -> int:
+        """A rough upper bound of the memory this run holds, for the cache's byte bound.
+
+        A measured constant for the instance, its loop, the decision context
+        and the replay core's open state (see the worker's sticky-cache notes),
+        plus the workflow input and every payload delivered to the code, which
+        the generators may keep alive.
+        """
+        started = self._replayer.workflow_started
+        input_bytes = len(started.input or "") if started is not None else 0
+        return RUN_BASE_BYTES + input_bytes + self.payload_bytes
+
+    def close(self) -> None:
+        """Discard the run's unfinished generators now, under the workflow context.
+
+        Left to the garbage collector, their ``finally`` blocks would run on
+        whatever thread collects them. Safe to call more than once.
+        """
+        instance, self._instance = self._instance, None
+        if instance is not None:
+            instance.close()
+
+
 def decide(
     pages: Sequence[DecisionTaskPage],
     started_event_id: int,
@@ -82,8 +229,9 @@ def decide(
 ) -> Decisions:
     """Replay ``pages`` up to ``started_event_id`` and return the new decisions.
 
-    This is the pure part of the decider (no I/O): the worker feeds it pages
-    from ``PollForDecisionTask``; replay tests feed it recorded history pages.
+    This is the pure part of the decider (no I/O, no state kept): replay tests
+    feed it recorded history pages; the worker uses :class:`WorkflowRun`
+    directly so it can keep the run for the next task.
 
     Args:
         pages: The parsed history pages of the run (any order, may overlap).
@@ -99,37 +247,11 @@ def decide(
         NonDeterminismError: The workflow code contradicts the history.
         ReplayError: The history is malformed or has gaps.
     """
-    from botoflowx.workflow._instance import WorkflowInstance
-
-    replayer = Replayer()
-    replayer.extend(pages, started_event_id)
-    started = replayer.workflow_started
-    if started is None:
-        raise ValueError(
-            f"history of workflow {workflow_id} (run {run_id}) lacks its "
-            "WorkflowExecutionStarted event"
-        )
-    key = (started.workflow_type_name, started.workflow_type_version)
-    if key not in definitions:
-        return unknown_type_decisions(key[0], key[1], list(definitions))
-    definition_cls, execute_meta = definitions[key]
-    instance = WorkflowInstance(
-        definition_cls, execute_meta, workflow_id=workflow_id, run_id=run_id, started=started
-    )
-    decisions: list[dict[str, Any]] = []
+    run = WorkflowRun(definitions, workflow_id=workflow_id, run_id=run_id)
     try:
-        while (activation := replayer.next_activation()) is not None:
-            commands = instance.activate(activation)
-            new = replayer.complete_activation(
-                [command.as_replay_tuple() for command in commands]
-            )
-            decisions.extend(commands[index].decision for index in new)
-        return Decisions(decisions, instance.execution_context)
+        return run.decide(pages, started_event_id)
     finally:
-        # Unfinished generators must be discarded under the workflow context now;
-        # left to the garbage collector, their finally blocks would run activity
-        # code for real on this thread.
-        instance.close()
+        run.close()
 
 
 def fit_decisions(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from botoflowx.client._backoff import Backoff
@@ -37,6 +39,23 @@ class PollingWorker(Protocol[TaskT]):
         """Process one task to its end (answer SWF or deliberately not)."""
 
 
+@dataclass(frozen=True)
+class PollLane:
+    """Pollers of one task list and the execution slots reserved for their tasks.
+
+    Attributes:
+        name: What the lane polls, for thread names and logs (e.g. ``"sticky"``).
+        poll: Long-polls once; returns a task or None.
+        pollers: Poller threads.
+        slots: Tasks of this lane run at once (each poller takes a slot first).
+    """
+
+    name: str
+    poll: Callable[[], Any]
+    pollers: int
+    slots: int
+
+
 class ThreadedExecutor(Generic[TaskT]):
     """Runs a worker on poller threads and a ``ThreadPoolExecutor``.
 
@@ -61,7 +80,6 @@ class ThreadedExecutor(Generic[TaskT]):
         self._stopping = threading.Event()
         self._pollers: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
-        self._slots: threading.Semaphore | None = None
         self._in_flight = 0
         self._idle = threading.Condition(self._state_lock)
 
@@ -93,30 +111,41 @@ class ThreadedExecutor(Generic[TaskT]):
                 )
         # Registration errors (no domain, bad credentials) belong to the caller.
         self.worker.ensure_registered()
+        lanes = self._lanes(pollers, workers)
         with self._state_lock:
             self._stopping.clear()
-            self._slots = threading.Semaphore(workers)
             self._pool = ThreadPoolExecutor(
-                max_workers=workers, thread_name_prefix=f"botoflowx-{self.kind}-task"
+                max_workers=sum(lane.slots for lane in lanes),
+                thread_name_prefix=f"botoflowx-{self.kind}-task",
             )
+            pool = self._pool
+            # One semaphore per lane, shared by the lane's pollers.
+            lane_slots = [(lane, threading.Semaphore(lane.slots)) for lane in lanes]
             self._pollers = [
                 threading.Thread(
                     target=self._poll_loop,
-                    name=f"botoflowx-{self.kind}-poller-{index}",
+                    args=(lane, slots, pool),
+                    name=f"botoflowx-{self.kind}-{lane.name}-poller-{index}",
                     daemon=True,
                 )
-                for index in range(pollers)
+                for lane, slots in lane_slots
+                for index in range(lane.pollers)
             ]
             threads = list(self._pollers)
         for thread in threads:
             thread.start()
         log.info(
-            "%s executor started on task list %s: %d poller(s), %d worker(s)",
+            "%s executor started on task list %s: %s",
             self.kind,
             self.worker.task_list,
-            pollers,
-            workers,
+            ", ".join(
+                f"{lane.name}: {lane.pollers} poller(s), {lane.slots} slot(s)" for lane in lanes
+            ),
         )
+
+    def _lanes(self, pollers: int, workers: int) -> list[PollLane]:
+        """The task lists to poll: by default only the worker's own (subclasses add more)."""
+        return [PollLane("shared", self.worker.poll, pollers, workers)]
 
     def stop(self, *, wait: bool = False, timeout: float | None = None) -> bool:
         """Stop polling; polls and tasks in flight still finish.
@@ -184,17 +213,16 @@ class ThreadedExecutor(Generic[TaskT]):
 
     # -- the loops --------------------------------------------------------------------------
 
-    def _poll_loop(self) -> None:
+    def _poll_loop(
+        self, lane: PollLane, slots: threading.Semaphore, pool: ThreadPoolExecutor
+    ) -> None:
         backoff = Backoff(_POLL_BACKOFF_BASE, _POLL_BACKOFF_CAP)
-        slots = self._slots
-        pool = self._pool
-        assert slots is not None and pool is not None
         while not self._stopping.is_set():
             if not self._take_slot(slots):
                 break
             handed_off = False
             try:
-                task = self.worker.poll()
+                task = lane.poll()
                 backoff.reset()
                 if task is None:
                     continue
@@ -203,9 +231,10 @@ class ThreadedExecutor(Generic[TaskT]):
             except Exception:
                 delay = backoff.ceiling(backoff.attempt)
                 log.exception(
-                    "%s poller on task list %s: poll failed; retrying (backoff up to %.1fs)",
+                    "%s poller on task list %s (%s): poll failed; retrying (backoff up to %.1fs)",
                     self.kind,
                     self.worker.task_list,
+                    lane.name,
                     delay,
                 )
                 if backoff.wait(self._stopping):
@@ -257,7 +286,20 @@ def _remaining(deadline: float | None) -> float | None:
 
 
 class ThreadedWorkflowExecutor(ThreadedExecutor[Any]):
-    """Runs a :class:`WorkflowWorker`: each decision task on its own decider state.
+    """Runs a :class:`WorkflowWorker`: the shared list and, with the cache on, its sticky list.
+
+    The sticky list gets its own pollers and its own execution slots (as many
+    as the shared list): a sticky task that waited behind shared-list work for
+    longer than its schedule-to-start timeout (a few seconds) would be moved
+    back to the shared list and cost a full replay, so it must never queue
+    behind the shared list.
+
+    :meth:`stop` first makes the worker answer without routing to its sticky
+    list, so the runs whose tasks are in flight go back to the shared list at
+    once; :meth:`join` drops the cache once everything has finished. Runs that
+    are idle at shutdown (their last answer named the sticky list) reach the
+    shared list after the sticky schedule-to-start timeout: SWF has no call to
+    reset an override without a decision task.
 
     Example::
 
@@ -269,6 +311,46 @@ class ThreadedWorkflowExecutor(ThreadedExecutor[Any]):
     """
 
     kind = "workflow"
+
+    def _lanes(self, pollers: int, workers: int) -> list[PollLane]:
+        lanes = super()._lanes(pollers, workers)
+        worker = self.worker
+        if getattr(worker, "sticky_enabled", False):
+            # Sticky lane first: its pollers start (and take their slots) first.
+            lanes.insert(0, PollLane("sticky", worker.poll_sticky, pollers, workers))  # type: ignore[attr-defined]
+            worker.start_sticky()  # type: ignore[attr-defined]
+        return lanes
+
+    def stop(self, *, wait: bool = False, timeout: float | None = None) -> bool:
+        """Stop polling; tasks in flight finish and send their runs back to the shared list.
+
+        Args:
+            wait: Block until the pollers and tasks in flight are done.
+            timeout: With ``wait``, give up waiting after this many seconds.
+
+        Returns:
+            True when nothing is running any more.
+        """
+        stop_sticky = getattr(self.worker, "stop_sticky", None)
+        if stop_sticky is not None:
+            stop_sticky()
+        return super().stop(wait=wait, timeout=timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for pollers and tasks in flight, then drop the worker's cached runs.
+
+        Args:
+            timeout: Seconds to wait at most; None waits without limit.
+
+        Returns:
+            True when everything finished (and the cache was dropped).
+        """
+        done = super().join(timeout)
+        if done and self._stopping.is_set():
+            evict_all = getattr(self.worker, "evict_all", None)
+            if evict_all is not None:
+                evict_all()
+        return done
 
 
 class ThreadedActivityExecutor(ThreadedExecutor[Any]):
