@@ -1,0 +1,1 @@
+"""The ``botoflowx`` command's implementation: one module per command group."""
