@@ -5,7 +5,8 @@ workflow worker and an activity worker on thread pools, then starts the
 workflow and waits for it. The same code runs against Amazon SWF: drop the
 server and the ``endpoint_url``.
 
-Run it with ``make demo`` (or ``.venv/bin/python examples/hello_world.py``).
+Run it with ``.venv/bin/python examples/hello_world.py``; ``make demo`` runs
+``botoflowx demo``, which does the same and prints the history.
 """
 
 from __future__ import annotations
@@ -13,37 +14,17 @@ from __future__ import annotations
 import sys
 
 from botoflowx import (
-    MINUTES,
     ActivityWorker,
     ThreadedActivityExecutor,
     ThreadedWorkflowExecutor,
-    WorkflowDefinition,
     WorkflowWorker,
-    activity,
-    execute,
     workflow_starter,
 )
+
+# The definitions live in the package so `botoflowx demo` and `botoflowx worker
+# botoflowx._demo` run the very same code; read them in python/botoflowx/_demo.py.
+from botoflowx._demo import HelloWorldActivities, HelloWorldWorkflow
 from botoflowx.server import EmbeddedServer
-
-
-class HelloWorldActivities:
-    @activity(version="1.0", start_to_close_timeout=60)
-    def get_name(self) -> str:
-        # Ask only when a person is at the keyboard; CI and pipes get "World".
-        if sys.stdin.isatty():
-            return input("What is your name? ").strip() or "World"
-        return "World"
-
-    @activity(version="1.0", start_to_close_timeout=60)
-    def print_greeting(self, name: str) -> None:
-        print(f"Hello {name}!", flush=True)
-
-
-class HelloWorldWorkflow(WorkflowDefinition):
-    @execute(version="1.0", execution_start_to_close_timeout=1 * MINUTES)
-    def hello_world(self):
-        name = yield HelloWorldActivities.get_name()
-        yield HelloWorldActivities.print_greeting(name)
 
 
 def main() -> int:
@@ -54,8 +35,8 @@ def main() -> int:
                            register_domain=True, **common)
         )
         activities = ThreadedActivityExecutor(
-            ActivityWorker(None, "us-east-1", "domain1", "tasklist1", HelloWorldActivities(),
-                           register_domain=True, **common)
+            ActivityWorker(None, "us-east-1", "domain1", "tasklist1",
+                           HelloWorldActivities(interactive=True), register_domain=True, **common)
         )
         workflows.start(pollers=1)
         activities.start(pollers=1, workers=2)
@@ -64,8 +45,8 @@ def main() -> int:
                                   task_list="tasklist1", **common):
                 handle = HelloWorldWorkflow.hello_world()
             print(f"started workflow {handle.workflow_id} (run {handle.run_id})", flush=True)
-            handle.wait_for_completion(timeout=60)
-            print("workflow completed", flush=True)
+            result = handle.wait_for_completion(timeout=60)
+            print(f"workflow completed: {result}", flush=True)
         finally:
             # Stop polling first; leaving the server block then wakes the polls still
             # waiting (they come back empty), so join() returns without sitting out

@@ -49,7 +49,7 @@ cmd_setup() { ensure_venv; }
 
 cmd_demo() {
     ensure_venv
-    "$PY" examples/hello_world.py "$@"
+    "$VENV/bin/botoflowx" demo "$@"
 }
 
 cmd_lint() {
