@@ -201,12 +201,15 @@ class _SignalMethod:
             except RuntimeError:
                 running = None
             if obj is not running and execution is not None and execution.workflow_id:
-                return functools.partial(
-                    runtime.signal_external,
-                    execution,
-                    self.name,
-                    data_converter=_converter_of(type(obj)),
-                )
+                name = self.name
+                converter = _converter_of(type(obj))
+
+                def signal_external(*args: Any, **kwargs: Any) -> Any:
+                    return runtime.signal_external(
+                        execution, name, args, kwargs, data_converter=converter
+                    )
+
+                return signal_external
         elif context is not None and execution is not None and execution.workflow_id:
             return functools.partial(_signal_from_outside, type(obj), execution, self.name)
         return self.func.__get__(obj, objtype)
@@ -215,8 +218,10 @@ class _SignalMethod:
 def _converter_of(cls: type) -> Any:
     # The converter the target decodes signal input with: its @execute declaration's
     # (a class whose versions disagree gets the default; pass a handle for control).
-    converters = {id(meta.data_converter): meta.data_converter
-                  for meta in getattr(cls, "__workflow_types__", {}).values()}
+    converters = {
+        id(meta.data_converter): meta.data_converter
+        for meta in getattr(cls, "__workflow_types__", {}).values()
+    }
     return next(iter(converters.values())) if len(converters) == 1 else None
 
 
@@ -308,6 +313,22 @@ def signal(name: str | None = None) -> Callable[[Callable[..., Any]], Any]:
 
     Handlers run in history order. A generator handler runs as a coroutine, so it may
     yield futures.
+
+    Sending: on a handle of another run the method sends the signal. From a
+    ``workflow_starter`` handle, ``handle.method(*args)``; from an activity,
+    ``get_workflow_handle(workflow_id, run_id, definition=Cls).method(*args)`` or
+    ``Cls(WorkflowExecution(workflow_id, run_id)).method(*args)``; from workflow code,
+    ``yield Cls(WorkflowExecution(workflow_id, run_id)).method(*args)`` (or on a
+    started child's handle), a SignalExternalWorkflowExecution decision whose Future
+    fails with SignalExternalWorkflowExecutionFailedError when SWF cannot deliver it.
+
+    Policy for signals a run cannot handle, so none blocks a run forever or loops:
+
+    * a signal name with no handler is logged (warning, with the known names) and
+      ignored; it stays in the history, and the run goes on;
+    * input that does not decode, arguments that do not fit the handler, and any
+      exception the handler raises fail the run (FailWorkflowExecution) with that
+      error, so the starter sees it at once.
     """
     if callable(name):
         raise WorkflowDefinitionError("use @signal() or @signal(name=...), with parentheses")
