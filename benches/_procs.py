@@ -116,13 +116,14 @@ def run_server(args: argparse.Namespace) -> None:
 
 
 def run_worker(args: argparse.Namespace) -> None:
+    from workloads import SeqActivities, SeqWorkflow, SingleActivities, SingleWorkflow
+
     from botoflowx.worker import (
         ActivityWorker,
         ThreadedActivityExecutor,
         ThreadedWorkflowExecutor,
         WorkflowWorker,
     )
-    from workloads import SeqActivities, SeqWorkflow, SingleActivities, SingleWorkflow
 
     executor: ThreadedWorkflowExecutor | ThreadedActivityExecutor
     if args.role == "decider":

@@ -170,8 +170,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         swf.register_domain(name=domain, workflowExecutionRetentionPeriodInDays="1")
         common = ["--endpoint", endpoint, "--domain", domain, "--task-list", task_list]
         children = [
-            spawn("decider", *common, "--pollers", str(args.pollers))
-            for _ in range(args.deciders)
+            spawn("decider", *common, "--pollers", str(args.pollers)) for _ in range(args.deciders)
         ]
         children += [
             spawn("activity", *common, "--pollers", str(args.pollers))

@@ -51,7 +51,7 @@ class WarmRun:
         self.instance = WorkflowInstance(
             SeqWorkflow, meta, workflow_id=WORKFLOW_ID, run_id=RUN_ID, started=started
         )
-        self._drain()
+        self.initial_decisions = self._drain()
 
     def _drain(self) -> list[dict[str, Any]]:
         decisions: list[dict[str, Any]] = []

@@ -1,0 +1,218 @@
+"""Lifetime: one workflow of N sequential activities end to end, sticky cache on and off.
+
+The embedded server runs in its own process; this process runs a real ``WorkflowWorker`` (one
+poller) and an ``ActivityWorker``, and starts one ``SeqWorkflow`` of ``--activities`` (default
+2,000) activities. The decider's CPU is the thread CPU time (``time.thread_time``) of every
+``poll`` and ``handle`` call of the workflow worker: the page fetches, parsing, replay and the
+answer, but none of the activity worker's or the server's work. Wall time is from the start
+call until the run is closed.
+
+With the cache off every decision task replays the run from event 1, so the lifetime cost
+grows with the square of N; with it on each task reads and applies only its new events. Goal:
+cache on costs at most 1/50 of cache off in decider CPU.
+
+The cache is the worker's sticky cache (``WorkflowWorker(sticky=...)``). A worker without that
+option has no cache: the run with the cache on is then reported as not measured.
+
+Correct means the run completed with the last activity's result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import environment, print_table, write_result
+from bench_throughput import server_process
+
+GOAL_RATIO = 1 / 50
+
+
+def sticky_supported() -> bool:
+    """Whether this botoflowx's WorkflowWorker has the sticky cache option."""
+    from botoflowx.worker import WorkflowWorker
+
+    return "sticky" in inspect.signature(WorkflowWorker.__init__).parameters
+
+
+def measure(endpoint: str, activities: int, cache: bool, timeout: float) -> dict[str, Any]:
+    """Run one workflow to completion; returns decider CPU, wall time and correctness."""
+    from workloads import SeqActivities, SeqWorkflow, step_result
+
+    from botoflowx.client import make_swf_client
+    from botoflowx.worker import (
+        ActivityWorker,
+        ThreadedActivityExecutor,
+        ThreadedWorkflowExecutor,
+        WorkflowWorker,
+    )
+
+    domain = f"lt-{uuid.uuid4().hex[:8]}"
+    task_list = "lifetime"
+    swf = make_swf_client(None, "us-east-1", endpoint)
+    swf.register_domain(name=domain, workflowExecutionRetentionPeriodInDays="1")
+
+    lock = threading.Lock()
+    cpu = {"seconds": 0.0, "tasks": 0, "max_task_s": 0.0}
+
+    class MeasuredWorker(WorkflowWorker):
+        """Adds up the thread CPU of every poll and decision."""
+
+        def poll(self) -> Any:
+            begin = time.thread_time()
+            try:
+                return super().poll()
+            finally:
+                with lock:
+                    cpu["seconds"] += time.thread_time() - begin
+
+        def handle(self, task: Any) -> None:
+            begin = time.thread_time()
+            try:
+                super().handle(task)
+            finally:
+                spent = time.thread_time() - begin
+                with lock:
+                    cpu["seconds"] += spent
+                    cpu["tasks"] += 1
+                    cpu["max_task_s"] = max(cpu["max_task_s"], spent)
+
+    options: dict[str, Any] = {"sticky": cache} if sticky_supported() else {}
+    decider_worker = MeasuredWorker(
+        None, "us-east-1", domain, task_list, SeqWorkflow, endpoint_url=endpoint, **options
+    )
+    activity_worker = ActivityWorker(
+        None, "us-east-1", domain, task_list, SeqActivities(), endpoint_url=endpoint
+    )
+    deciders = ThreadedWorkflowExecutor(decider_worker)
+    runners = ThreadedActivityExecutor(activity_worker)
+    deciders.start(pollers=1, workers=1)
+    runners.start(pollers=1, workers=1)
+    try:
+        while True:
+            try:
+                swf.describe_workflow_type(
+                    domain=domain, workflowType={"name": "SeqWorkflow", "version": "1.0"}
+                )
+                break
+            except swf.exceptions.UnknownResourceFault:
+                time.sleep(0.05)
+        execution = {"workflowId": "lifetime-1"}
+        begin = time.perf_counter()
+        execution["runId"] = swf.start_workflow_execution(
+            domain=domain,
+            workflowId=execution["workflowId"],
+            workflowType={"name": "SeqWorkflow", "version": "1.0"},
+            taskList={"name": task_list},
+            input=json.dumps([[activities], {}]),
+        )["runId"]
+        deadline = time.monotonic() + timeout
+        status = "OPEN"
+        while time.monotonic() < deadline:
+            info = swf.describe_workflow_execution(domain=domain, execution=execution)
+            status = info["executionInfo"]["executionStatus"]
+            if status != "OPEN":
+                break
+            time.sleep(0.2)
+        wall = time.perf_counter() - begin
+        stats = getattr(decider_worker, "cache_stats", None)
+        cache_stats = None
+        if callable(stats):
+            cache_stats = {
+                k: v for k, v in vars(stats()).items() if isinstance(v, (int, float, str))
+            }
+        elif stats is not None:
+            cache_stats = {k: v for k, v in vars(stats).items() if isinstance(v, (int, float, str))}
+    finally:
+        runners.stop()
+        deciders.stop()
+        runners.join(timeout=30)
+        deciders.join(timeout=30)
+        decider_worker.close()
+        activity_worker.close()
+    last = swf.get_workflow_execution_history(
+        domain=domain, execution=execution, reverseOrder=True, maximumPageSize=1
+    )["events"][0]
+    result = last.get("workflowExecutionCompletedEventAttributes", {}).get("result")
+    correct = status == "CLOSED" and result == json.dumps(step_result(activities - 1))
+    if not correct and result is not None:
+        # The converter may format the JSON differently; compare decoded values.
+        correct = json.loads(result) == step_result(activities - 1)
+    return {
+        "cache": cache,
+        "decider_cpu_s": cpu["seconds"],
+        "decision_tasks": cpu["tasks"],
+        "max_task_cpu_ms": cpu["max_task_s"] * 1e3,
+        "wall_s": wall,
+        "status": status,
+        "cache_stats": cache_stats,
+        "correct": correct,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; exits 1 when a result was wrong."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--activities", type=int, default=2000)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="per run (s)")
+    parser.add_argument("--quick", action="store_true", help="10 activities")
+    parser.add_argument("--json", type=Path, help="result file (default benches/results/)")
+    args = parser.parse_args(argv)
+    activities = 10 if args.quick else args.activities
+    supported = sticky_supported()
+    rows = []
+    with server_process(":memory:", None) as (server, endpoint):
+        try:
+            for cache in (True, False) if supported else (False,):
+                rows.append(measure(endpoint, activities, cache, args.timeout))
+        finally:
+            server.stop()
+    by_cache = {row["cache"]: row for row in rows}
+    ratio = None
+    if True in by_cache and False in by_cache and by_cache[False]["decider_cpu_s"] > 0:
+        ratio = by_cache[True]["decider_cpu_s"] / by_cache[False]["decider_cpu_s"]
+    result = {
+        "benchmark": "lifetime",
+        "environment": environment(),
+        "config": {"activities": activities},
+        "sticky_cache_available": supported,
+        "rows": rows,
+        "cpu_ratio_on_over_off": ratio,
+        "goal_met": None if ratio is None else ratio <= GOAL_RATIO,
+        "correct": all(row["correct"] for row in rows),
+    }
+    print_table(
+        f"Lifetime: one workflow of {activities} sequential activities on the embedded server",
+        ["cache", "decider CPU", "tasks", "CPU per task", "max task CPU", "wall", "correct"],
+        [
+            [
+                "on" if row["cache"] else "off",
+                f"{row['decider_cpu_s']:.2f} s",
+                row["decision_tasks"],
+                f"{row['decider_cpu_s'] / max(1, row['decision_tasks']) * 1e3:.2f} ms",
+                f"{row['max_task_cpu_ms']:.1f} ms",
+                f"{row['wall_s']:.1f} s",
+                "yes" if row["correct"] else "NO",
+            ]
+            for row in rows
+        ],
+    )
+    if ratio is None:
+        print("\ncache on not measured: this WorkflowWorker has no sticky cache option")
+    else:
+        print(f"\ndecider CPU, cache on / off: 1/{1 / ratio:.0f} (goal <= 1/50)")
+    write_result("lifetime", result, args.json)
+    return 0 if result["correct"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
