@@ -176,7 +176,7 @@ def test_up_to_a_started_decision_task_reports_the_next_decisions() -> None:
 
 def test_up_to_out_of_range_is_refused() -> None:
     replayer = WorkflowReplayer(Pipeline)
-    with pytest.raises(ValueError, match="1..28"):
+    with pytest.raises(ValueError, match=r"1\.\.28"):
         replayer.replay(PIPELINE_FIXTURE, up_to_event=29)
     with pytest.raises(ValueError):
         replayer.replay(PIPELINE_FIXTURE, up_to_event=0)
