@@ -43,6 +43,9 @@ class ActivityTask:
         started_event_id: The id of the ``ActivityTaskStarted`` event.
         workflow_execution: The ``(workflow_id, run_id)`` of the workflow run
             that scheduled the task.
+        heartbeat_details: On a retry, the details of the last heartbeat an earlier
+            attempt recorded before it timed out (exactly as SWF recorded them), else
+            None. The retry loop carries them into this attempt's input.
     """
 
     activity_id: str
@@ -52,6 +55,12 @@ class ActivityTask:
     token: str
     started_event_id: int
     workflow_execution: WorkflowExecution
+    heartbeat_details: str | None = None
+
+    @property
+    def last_heartbeat_details(self) -> str | None:
+        """Alias of :attr:`heartbeat_details`."""
+        return self.heartbeat_details
 
     # botoflow called the activity id ``id``; keep that spelling working.
     @property
@@ -83,6 +92,8 @@ class ActivityContext:
         worker: The worker running the task (botoflow exposed it; kept for ports).
         heartbeat_timeout: The task's heartbeat timeout in seconds, when known.
         encode_details: Turns non-string details into a string payload.
+        decode_details: Turns a details payload back into a value (the converter's
+            ``loads``), for :meth:`decode_heartbeat_details`.
         clock: Monotonic clock (tests inject one).
     """
 
@@ -94,9 +105,11 @@ class ActivityContext:
         worker: Any = None,
         heartbeat_timeout: float | None = None,
         encode_details: Callable[[Any], str] | None = None,
+        decode_details: Callable[[str], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.task = task
+        self._decode = decode_details
         self.worker = worker
         self.interval = heartbeat_interval(heartbeat_timeout)
         self._client = client
@@ -113,6 +126,38 @@ class ActivityContext:
     def workflow_execution(self) -> WorkflowExecution:
         """The ``(workflow_id, run_id)`` of the workflow run that scheduled this task."""
         return self.task.workflow_execution
+
+    @property
+    def heartbeat_details(self) -> str | None:
+        """The last heartbeat details of an earlier attempt of this activity, or None.
+
+        Set when the workflow retries the activity (``@retry_activity`` or a
+        ``RetryPolicy``) after an attempt timed out having heartbeated: resume from the
+        progress it reported. It is the raw string SWF recorded: a string passed to
+        :meth:`heartbeat` as is, anything else as the converter encoded it (see
+        :meth:`decode_heartbeat_details`).
+        """
+        return self.task.heartbeat_details
+
+    def decode_heartbeat_details(self, default: Any = None) -> Any:
+        """Return :attr:`heartbeat_details` decoded by the activity's data converter.
+
+        Use it when the activity heartbeats non-string values (a dict of progress, a
+        number): they were encoded with the converter. Details that are not converter
+        output (a plain string heartbeat) come back unchanged.
+
+        Args:
+            default: What to return when there are no details.
+        """
+        details = self.task.heartbeat_details
+        if details is None:
+            return default
+        if self._decode is None:
+            return details
+        try:
+            return self._decode(details)
+        except Exception:
+            return details
 
     @property
     def cancel_requested(self) -> bool:

@@ -29,8 +29,12 @@ def activities(
     start_to_close_timeout: float | None = None,
     schedule_to_close_timeout: float | None = None,
     data_converter: Any = None,
+    retry: Any = None,
 ) -> Callable[[C], C]:
     """Class decorator: defaults for every ``@activity`` method of the class.
+
+    ``retry`` (a ``RetryPolicy`` or ``ActivityRetrying``) is the retry strategy of every
+    activity of the class that declares none itself.
 
     An option set on ``@activity`` wins over the class default. On a subclass of another
     ``@activities`` class, options it leaves unset are inherited from the base's
@@ -50,6 +54,7 @@ def activities(
         "start_to_close_timeout": start_to_close_timeout,
         "schedule_to_close_timeout": schedule_to_close_timeout,
         "data_converter": data_converter,
+        "retry": retry,
     }
     _check_options("@activities", None, options)
     if not isinstance(activity_name_prefix, str):
@@ -97,6 +102,7 @@ def _make_activity(manual: bool) -> Callable[..., Callable[[Callable[..., Any]],
         schedule_to_close_timeout: float | None = None,
         description: str | None = None,
         skip_registration: bool = False,
+        retry: Any = None,
     ) -> Callable[[Callable[..., Any]], Any]:
         where = "@manual_activity" if manual else "@activity"
         if callable(version):
@@ -112,6 +118,7 @@ def _make_activity(manual: bool) -> Callable[..., Callable[[Callable[..., Any]],
             "schedule_to_start_timeout": schedule_to_start_timeout,
             "start_to_close_timeout": start_to_close_timeout,
             "schedule_to_close_timeout": schedule_to_close_timeout,
+            "retry": retry,
         }
         _check_options(where, version, options)
 
@@ -154,6 +161,8 @@ Args:
     schedule_to_close_timeout: seconds from scheduling to completion.
     description: registered description (default: the docstring, cut to 1024 chars).
     skip_registration: leave this type out of the worker's registration.
+    retry: a ``RetryPolicy`` (or ``ActivityRetrying``) that workflow code applies to
+        every call of this activity; ``@retry_activity`` is the other spelling.
 """
 
 manual_activity = _make_activity(manual=True)

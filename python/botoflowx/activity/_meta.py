@@ -12,6 +12,8 @@ from typing import Any
 from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
 from botoflowx.exceptions import WorkflowDefinitionError
 from botoflowx.workflow._context import current_runtime, current_runtime_or_none
+from botoflowx.workflow._options import current_activity_options
+from botoflowx.workflow._retry import RETRY_ATTRIBUTE, check_strategy, schedule_with_retry
 from botoflowx.workflow._swf import format_duration, format_priority, task_list_field, truncate
 
 __all__ = [
@@ -29,7 +31,7 @@ TIMEOUT_FIELDS = (
     "schedule_to_close_timeout",
 )
 # Options @activities can default for every method of the class.
-CLASS_DEFAULT_FIELDS = ("task_list", "task_priority", *TIMEOUT_FIELDS, "data_converter")
+CLASS_DEFAULT_FIELDS = ("task_list", "task_priority", *TIMEOUT_FIELDS, "data_converter", "retry")
 
 
 _TIMEOUT_DEFAULTS = (
@@ -45,7 +47,9 @@ class ActivityMeta:
     """One activity type (name, version) and its defaults.
 
     Durations are seconds or None when not set. ``task_list`` may be
-    ``USE_WORKER_TASK_LIST`` (the registering worker's task list).
+    ``USE_WORKER_TASK_LIST`` (the registering worker's task list). ``retry`` is the
+    retry strategy (a ``RetryPolicy`` or ``ActivityRetrying``) workflow code applies
+    when it calls the activity; it is not part of the SWF type.
     """
 
     name: str
@@ -62,6 +66,7 @@ class ActivityMeta:
     skip_registration: bool = False
     data_converter: Any = None
     func: Callable[..., Any] | None = dataclasses.field(default=None, repr=False, compare=False)
+    retry: Any = None
 
     def registration_kwargs(self, task_list: str | None = None) -> dict[str, Any]:
         """Return the keyword arguments of ``RegisterActivityType`` (without ``domain``).
@@ -160,6 +165,8 @@ class ActivityMethod:
         self.description = description
         self.skip_registration = skip_registration
         self.method_name = func.__name__
+        # @retry_activity applied below @activity left its strategy on the function.
+        self.retry = options.get("retry") or getattr(func, RETRY_ATTRIBUTE, None)
         self.owner: type | None = None
         self._metas: weakref.WeakKeyDictionary[type, ActivityMeta] = weakref.WeakKeyDictionary()
         # Decider threads resolve metas concurrently; WeakKeyDictionary is not thread-safe.
@@ -170,6 +177,11 @@ class ActivityMethod:
     def __set_name__(self, owner: type, name: str) -> None:
         self.owner = owner
         self.method_name = name
+
+    def reset_metas(self) -> None:
+        """Forget the metas built so far (an option such as ``retry`` changed)."""
+        with self._lock:
+            self._metas = weakref.WeakKeyDictionary()
 
     def meta_for(self, cls: type) -> ActivityMeta:
         """Return the activity type this method has when accessed through ``cls``."""
@@ -192,6 +204,8 @@ class ActivityMethod:
         name = self.name or f"{config.activity_name_prefix}{name_cls.__name__}.{self.method_name}"
         fields = {k: v for k, v in config.defaults.items() if v is not None}
         fields.update({k: v for k, v in self.options.items() if v is not None})
+        if self.retry is not None:
+            fields["retry"] = self.retry
         description = self.description or _docstring(self.func)
         return ActivityMeta(
             name=name,
@@ -210,7 +224,7 @@ class ActivityMethod:
             meta = self.meta_for(objtype if objtype is not None else type(obj))
 
             def schedule(*args: Any, **kwargs: Any) -> Any:
-                return runtime.schedule_activity(meta, args, kwargs)
+                return _schedule(runtime, meta, args, kwargs)
 
             schedule.__name__ = self.method_name
             schedule.__doc__ = self.func.__doc__
@@ -240,8 +254,13 @@ class ActivityType:
         schedule_to_close_timeout: float | None = None,
         description: str | None = None,
         data_converter: Any = None,
+        retry: Any = None,
     ) -> None:
-        """Declare the activity type ``name`` at ``version`` (``name`` is used verbatim)."""
+        """Declare the activity type ``name`` at ``version`` (``name`` is used verbatim).
+
+        ``retry`` (a ``RetryPolicy`` or ``ActivityRetrying``) retries every call made
+        through this object.
+        """
         if not isinstance(name, str) or not name:
             raise WorkflowDefinitionError(f"ActivityType needs a name, got {name!r}")
         _check_options("ActivityType", version, locals())
@@ -257,15 +276,28 @@ class ActivityType:
             description=description,
             skip_registration=True,
             data_converter=data_converter,
+            retry=retry,
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Schedule the activity; return its ActivityFuture (workflow code only)."""
+        """Schedule the activity; return its future (workflow code only).
+
+        The future is an ActivityFuture, or with a retry strategy the future of the
+        retrying call.
+        """
         runtime = current_runtime(f"ActivityType({self.meta.name!r})(...)")
-        return runtime.schedule_activity(self.meta, args, kwargs)
+        return _schedule(runtime, self.meta, args, kwargs)
 
     def __repr__(self) -> str:
         return f"ActivityType({self.meta.version!r}, {self.meta.name!r})"
+
+
+def _schedule(
+    runtime: Any, meta: ActivityMeta, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    # activity_options(retry=...) overrides the declared strategy for calls in its block.
+    strategy = current_activity_options().get("retry", meta.retry)
+    return schedule_with_retry(runtime, meta, args, kwargs, check_strategy(strategy, "activity"))
 
 
 def _docstring(func: Callable[..., Any]) -> str | None:
@@ -283,6 +315,7 @@ def _check_options(where: str, version: Any, options: dict[str, Any]) -> None:
             format_duration(options.get(key), key)
         format_priority(options.get("task_priority"))
         task_list_field(options.get("task_list"))
+        check_strategy(options.get("retry"), where)
     except (TypeError, ValueError) as exc:
         raise WorkflowDefinitionError(f"{where}: {exc}") from None
 

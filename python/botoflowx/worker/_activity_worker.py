@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from botoflowx.exceptions import (
 from botoflowx.worker._base import BaseWorker
 from botoflowx.worker._registration import TypeKey, register_missing
 from botoflowx.workflow._context import WorkflowExecution
+from botoflowx.workflow._retry import HEARTBEAT_DETAILS_KWARG
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,10 @@ class ActivityWorker(BaseWorker):
 
     Construction makes no network call; the domain (if asked) and the activity
     types are registered on the first :meth:`run_once` or executor start.
+
+    The worker pickles as its constructor call (for ``MultiprocessingActivityExecutor``
+    under any start method), so the activity objects must be picklable instances of
+    importable classes.
 
     Args:
         session: A ``boto3.Session``, a ``botocore.session.Session`` or None.
@@ -82,20 +88,7 @@ class ActivityWorker(BaseWorker):
             register_domain=register_domain,
             identity=identity,
         )
-        self._activities: dict[TypeKey, HostedActivity] = {}
-        for obj in activity_objects:
-            for key, meta in collect_activities(obj).items():
-                if key in self._activities:
-                    raise ValueError(
-                        f"activity {key[0]!r} version {key[1]!r} is declared twice "
-                        f"(by {obj!r} and an earlier object): give one a new name or version"
-                    )
-                self._activities[key] = HostedActivity(meta, meta.bind(obj), _converter_of(meta))
-        if not self._activities:
-            raise ValueError(
-                "ActivityWorker needs at least one object with @activity methods, got "
-                f"{activity_objects!r}"
-            )
+        self._activities = _host(activity_objects)
 
     @property
     def activity_types(self) -> list[TypeKey]:
@@ -180,12 +173,18 @@ class ActivityWorker(BaseWorker):
                 task, f"could not decode the input of activity {task.name}: {exc}", None
             )
             return
+        # A retry carries the previous attempt's last heartbeat in a reserved keyword;
+        # it belongs to the context, not to the activity's arguments.
+        details = kwargs.pop(HEARTBEAT_DETAILS_KWARG, None)
+        if details is not None:
+            task = dataclasses.replace(task, heartbeat_details=str(details))
         context = ActivityContext(
             task,
             self.client,
             worker=self,
             heartbeat_timeout=_seconds(getattr(hosted.meta, "heartbeat_timeout", None)),
             encode_details=converter.dumps,
+            decode_details=converter.loads,
         )
         try:
             with installed_context(context):
@@ -255,6 +254,24 @@ class ActivityWorker(BaseWorker):
                 method,
                 exc,
             )
+
+
+def _host(activity_objects: tuple[Any, ...]) -> dict[TypeKey, HostedActivity]:
+    hosted: dict[TypeKey, HostedActivity] = {}
+    for obj in activity_objects:
+        for key, meta in collect_activities(obj).items():
+            if key in hosted:
+                raise ValueError(
+                    f"activity {key[0]!r} version {key[1]!r} is declared twice "
+                    f"(by {obj!r} and an earlier object): give one a new name or version"
+                )
+            hosted[key] = HostedActivity(meta, meta.bind(obj), _converter_of(meta))
+    if not hosted:
+        raise ValueError(
+            "ActivityWorker needs at least one object with @activity methods, got "
+            f"{activity_objects!r}"
+        )
+    return hosted
 
 
 def _converter_of(meta: Any) -> Any:
