@@ -1,6 +1,7 @@
 """SWF client construction, the raw transport, ``workflow_starter`` and execution handles."""
 
 from botoflowx.client._errors import SWFError
+from botoflowx.client._manual import ManualActivityCompletionClient
 from botoflowx.client._starter import (
     ContinuedAsNew,
     WorkflowExecutionHandle,
@@ -12,6 +13,7 @@ from botoflowx.client._transport import RawSWFTransport
 
 __all__ = [
     "ContinuedAsNew",
+    "ManualActivityCompletionClient",
     "RawSWFTransport",
     "SWFError",
     "WorkflowExecutionHandle",
