@@ -317,18 +317,26 @@ class WorkflowWorker(BaseWorker):
         task.pages.append(page)
         return True
 
-    def fetch_history(self, task: DecisionTask) -> list[DecisionTaskPage]:
+    def fetch_history(
+        self, task: DecisionTask, *, reuse_pages: bool = True
+    ) -> list[DecisionTaskPage]:
         """The run's history from event 1 to at least the task's started event.
 
         An ascending task's own pages are the history. For a reverse (sticky)
         task the pages already read suffice when they end the history;
         otherwise GetWorkflowExecutionHistory is read in ascending 1,000-event
         pages, far fewer calls than walking back 100 events at a time.
+
+        Args:
+            task: The decision task.
+            reuse_pages: False after the task's own pages failed (an error
+                while reading them, a gap): read the history afresh.
         """
-        if not task.sticky:
-            return self.fetch_all_pages(task)
-        if not task.pages[-1].next_page_token:
-            return task.pages
+        if reuse_pages:
+            if not task.sticky:
+                return self.fetch_all_pages(task)
+            if not task.pages[-1].next_page_token:
+                return task.pages
         params: dict[str, Any] = {
             "domain": self.domain,
             "execution": {"workflowId": task.workflow_id, "runId": task.run_id},
@@ -429,29 +437,39 @@ class WorkflowWorker(BaseWorker):
         """
         started_event_id = task.started_event_id
         cache = self._cache
+        reuse_pages = True
         if cache.enabled:
             cached = cache.take(key)
             if cached is None:
                 cache.record_miss()
                 log.debug("cache miss: workflow %s run %s", *key)
             else:
-                decisions = self._decide_cached(task, cached)
+                decisions, pages_failed = self._decide_cached(task, cached)
                 if decisions is not None:
                     cache.record_hit()
                     return cached, decisions
                 cache.record_fallback()
+                reuse_pages = not pages_failed
         run = WorkflowRun(self._definitions, workflow_id=key[0], run_id=key[1])
         try:
-            return run, run.decide(self.fetch_history(task), started_event_id)
+            pages = self.fetch_history(task, reuse_pages=reuse_pages)
+            return run, run.decide(pages, started_event_id)
         except BaseException:
             run.close()
             raise
 
-    def _decide_cached(self, task: DecisionTask, run: WorkflowRun) -> Decisions | None:
-        """Decide ``task`` from the new events only; None (the run closed) when in doubt."""
+    def _decide_cached(self, task: DecisionTask, run: WorkflowRun) -> tuple[Decisions | None, bool]:
+        """Decide ``task`` from the new events only.
+
+        Returns:
+            The decisions, or None when in doubt (the run is then closed); and
+            whether the task's pages failed (an error while reading or
+            replaying them), so the full replay must not reuse them.
+        """
         first = task.first_page
         applied = run.applied_event_id
         reason: str
+        pages_failed = False
         # SWF's previousStartedEventId is the last task of the run that was
         # completed: anything but the one this run answered means another
         # decider (or a lost answer) moved the run on.
@@ -474,8 +492,10 @@ class WorkflowWorker(BaseWorker):
                 decisions = run.decide(pages, task.started_event_id)
             except _Fallback as exc:
                 reason = str(exc)
+                pages_failed = True
             except Exception as exc:  # page or replay error: the full replay decides
                 reason = f"{type(exc).__name__}: {exc}"
+                pages_failed = True
             else:
                 log.debug(
                     "cache hit: workflow %s run %s, events %d..%d",
@@ -484,7 +504,7 @@ class WorkflowWorker(BaseWorker):
                     applied + 1,
                     task.started_event_id,
                 )
-                return decisions
+                return decisions, False
         log.debug(
             "cached workflow %s run %s unusable (%s); replaying in full",
             task.workflow_id,
@@ -492,7 +512,7 @@ class WorkflowWorker(BaseWorker):
             reason,
         )
         run.close()
-        return None
+        return None, pages_failed
 
     def _override(self, task: DecisionTask) -> dict[str, Any]:
         """The task-list override to send with this answer.
