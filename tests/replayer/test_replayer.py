@@ -22,7 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from flows import HelloWorkflow, Maths, Pipeline, PipelineRefactored, PipelineWithoutTimer
+from replayer_flows import HelloWorkflow, Maths, Pipeline, PipelineRefactored, PipelineWithoutTimer
 
 from botoflowx._replay import NonDeterminismError, ReplayError
 from botoflowx.replayer import (
@@ -41,7 +41,7 @@ HELLO_FIXTURE = HERE.parent / "worker" / "fixtures" / "hello_world_history.json"
 
 def edited_line() -> int:
     """The line of flows.py where the incompatible edit produces its first command."""
-    lines = (HERE / "flows.py").read_text().splitlines()
+    lines = (HERE / "replayer_flows.py").read_text().splitlines()
     return next(n for n, line in enumerate(lines, start=1) if "# edited: no sleep" in line)
 
 
@@ -202,10 +202,10 @@ def test_changed_workflow_reports_the_event_and_the_code_line() -> None:
     assert outcome.failure is not None
     assert outcome.failure.kind == "non_determinism"
     assert outcome.failure.event_id == timer
-    assert outcome.failure.location.startswith(f"flows.py:{edited_line()} ")
+    assert outcome.failure.location.startswith(f"replayer_flows.py:{edited_line()} ")
     summary = outcome.summary()
     assert summary.startswith("MISMATCH: Pipeline 1.0")
-    assert f"at event {timer}" in summary and f"flows.py:{edited_line()}" in summary
+    assert f"at event {timer}" in summary and f"replayer_flows.py:{edited_line()}" in summary
     with pytest.raises(NonDeterminismError, match=f"at event {timer}"):
         outcome.raise_for_failure()
 
