@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from botoflowx import WorkflowDefinition, execute, workflow
 from cli_flows import Greeter
+
+from botoflowx import WorkflowDefinition, execute, workflow
 
 
 @workflow(name="GreetingWorkflow")
