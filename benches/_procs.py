@@ -22,6 +22,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,9 @@ class _ThreadProfiles:
     """cProfile for every thread: a profile per thread, merged at the end.
 
     cProfile only sees the thread that enabled it, and the server does its work
-    on one thread per connection, so each thread's ``run`` is wrapped.
+    on one thread per connection, so each thread's ``run`` is wrapped. The timer is
+    the thread's CPU clock: time a thread spends blocked (long polls, the store's
+    lock, idle keep-alive connections) would otherwise swamp where the CPU goes.
     """
 
     def __init__(self) -> None:
@@ -69,7 +72,7 @@ class _ThreadProfiles:
         profiles = self
 
         def run(thread: threading.Thread) -> None:
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.thread_time)
             with profiles._lock:
                 profiles.profiles.append(profile)
             profile.enable()

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "lifetime": "bench_lifetime.py",
     "throughput": "bench_throughput.py",
     "memory": "bench_memory.py",
+    "server_cpu": "bench_server_cpu.py",
     "server": "bench_server.py",
 }
 
