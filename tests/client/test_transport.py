@@ -12,6 +12,13 @@ import pytest
 from botocore.credentials import Credentials
 
 from botoflowx.client import RawSWFTransport, SWFError
+from botoflowx.client._transport import (
+    poll_for_activity_task,
+    record_activity_task_heartbeat,
+    respond_activity_task_canceled,
+    respond_activity_task_completed,
+    respond_activity_task_failed,
+)
 
 Reply = tuple[int, bytes, dict[str, str]]
 
@@ -173,3 +180,148 @@ def test_connection_refused_is_retried_then_reported() -> None:
         transport.call("PollForDecisionTask", {})
     assert info.value.code == "ConnectionError"
     assert info.value.retryable
+
+
+# -- the activity hot path ------------------------------------------------------------------
+
+
+def test_activity_poll_parses_a_task_and_reports_empty_polls(fake: tuple[str, Recorded]) -> None:
+    url, recorded = fake
+    task = {
+        "taskToken": "tok",
+        "activityId": "7",
+        "startedEventId": 12,
+        "workflowExecution": {"workflowId": "w", "runId": "r"},
+        "activityType": {"name": "Acts.step", "version": "1.0"},
+        "input": "[[1],{}]",
+    }
+    recorded.replies.extend(
+        [(200, json.dumps(task).encode(), {}), (200, b"{}", {}), (200, b'{"taskToken":""}', {})]
+    )
+    transport = make_transport(url)
+    assert poll_for_activity_task(transport, domain="d", task_list="tl", identity="me") == task
+    assert poll_for_activity_task(transport, domain="d", task_list="tl") is None
+    assert poll_for_activity_task(transport, domain="d", task_list="tl") is None
+    headers, sent = recorded.requests[0]
+    assert headers["x-amz-target"] == "SimpleWorkflowService.PollForActivityTask"
+    assert json.loads(sent) == {"domain": "d", "taskList": {"name": "tl"}, "identity": "me"}
+    assert json.loads(recorded.requests[1][1]) == {"domain": "d", "taskList": {"name": "tl"}}
+
+
+def test_activity_answers_send_only_the_given_members(fake: tuple[str, Recorded]) -> None:
+    url, recorded = fake
+    recorded.replies.extend([(200, b"", {})] * 5)
+    transport = make_transport(url)
+    respond_activity_task_completed(transport, "t1", "42")
+    respond_activity_task_completed(transport, "t2")
+    respond_activity_task_failed(transport, "t3", "ValueError: bad", "{}")
+    respond_activity_task_failed(transport, "t4")
+    respond_activity_task_canceled(transport, "t5", "stopped")
+    sent = [(h["x-amz-target"].split(".")[1], json.loads(b)) for h, b in recorded.requests]
+    assert sent == [
+        ("RespondActivityTaskCompleted", {"taskToken": "t1", "result": "42"}),
+        ("RespondActivityTaskCompleted", {"taskToken": "t2"}),
+        (
+            "RespondActivityTaskFailed",
+            {"taskToken": "t3", "reason": "ValueError: bad", "details": "{}"},
+        ),
+        ("RespondActivityTaskFailed", {"taskToken": "t4"}),
+        ("RespondActivityTaskCanceled", {"taskToken": "t5", "details": "stopped"}),
+    ]
+
+
+def test_activity_answers_are_not_retried_after_a_server_error(fake: tuple[str, Recorded]) -> None:
+    url, recorded = fake
+    recorded.replies.append(fault("InternalFailure", "maybe applied", status=500))
+    with pytest.raises(SWFError):
+        respond_activity_task_completed(make_transport(url), "t", "1")
+    assert len(recorded.requests) == 1
+
+
+def test_heartbeat_reports_cancel_requested_and_is_retried(fake: tuple[str, Recorded]) -> None:
+    url, recorded = fake
+    recorded.replies.extend(
+        [
+            (200, b'{"cancelRequested":false}', {}),
+            fault("InternalFailure", "blip", status=500),
+            (200, b'{"cancelRequested":true}', {}),
+            fault("UnknownResourceFault", "task gone"),
+        ]
+    )
+    transport = make_transport(url)
+    assert record_activity_task_heartbeat(transport, "t", "50%") is False
+    assert record_activity_task_heartbeat(transport, "t") is True
+    with pytest.raises(SWFError) as info:
+        record_activity_task_heartbeat(transport, "t")
+    assert info.value.code == "UnknownResourceFault"
+    assert json.loads(recorded.requests[0][1]) == {"taskToken": "t", "details": "50%"}
+    assert json.loads(recorded.requests[1][1]) == {"taskToken": "t"}
+
+
+def test_activity_round_trip_on_the_embedded_server() -> None:
+    """Poll, heartbeat and complete a real activity task through the raw transport."""
+    import uuid
+
+    from botoflowx.client import make_swf_client, make_swf_transport
+    from botoflowx.server import EmbeddedServer
+
+    with EmbeddedServer(port=0, database=":memory:", long_poll_seconds=1) as server:
+        swf = make_swf_client(endpoint_url=server.endpoint_url)
+        transport = make_swf_transport(endpoint_url=server.endpoint_url)
+        domain, tl = f"d-{uuid.uuid4().hex[:8]}", "tl"
+        swf.register_domain(name=domain, workflowExecutionRetentionPeriodInDays="1")
+        swf.register_workflow_type(
+            domain=domain,
+            name="W",
+            version="1",
+            defaultTaskList={"name": tl},
+            defaultTaskStartToCloseTimeout="60",
+            defaultExecutionStartToCloseTimeout="600",
+            defaultChildPolicy="TERMINATE",
+        )
+        swf.register_activity_type(
+            domain=domain,
+            name="A",
+            version="1",
+            defaultTaskList={"name": tl},
+            defaultTaskScheduleToStartTimeout="60",
+            defaultTaskStartToCloseTimeout="60",
+            defaultTaskScheduleToCloseTimeout="120",
+            defaultTaskHeartbeatTimeout="60",
+        )
+        run_id = swf.start_workflow_execution(
+            domain=domain, workflowId="w", workflowType={"name": "W", "version": "1"}
+        )["runId"]
+        try:
+            decision = swf.poll_for_decision_task(domain=domain, taskList={"name": tl})
+            swf.respond_decision_task_completed(
+                taskToken=decision["taskToken"],
+                decisions=[
+                    {
+                        "decisionType": "ScheduleActivityTask",
+                        "scheduleActivityTaskDecisionAttributes": {
+                            "activityType": {"name": "A", "version": "1"},
+                            "activityId": "1",
+                            "input": "in",
+                        },
+                    }
+                ],
+            )
+            task = poll_for_activity_task(transport, domain=domain, task_list=tl, identity="me")
+            assert task is not None
+            assert (task["activityId"], task["input"]) == ("1", "in")
+            assert task["activityType"] == {"name": "A", "version": "1"}
+            assert task["workflowExecution"] == {"workflowId": "w", "runId": run_id}
+            assert record_activity_task_heartbeat(transport, task["taskToken"], "half") is False
+            respond_activity_task_completed(transport, task["taskToken"], "out")
+            with pytest.raises(SWFError) as info:
+                respond_activity_task_completed(transport, task["taskToken"], "again")
+            assert info.value.code == "UnknownResourceFault"
+            history = swf.get_workflow_execution_history(
+                domain=domain, execution={"workflowId": "w", "runId": run_id}
+            )["events"]
+            completed = [e for e in history if e["eventType"] == "ActivityTaskCompleted"]
+            assert completed[0]["activityTaskCompletedEventAttributes"]["result"] == "out"
+        finally:
+            transport.close()
+            swf.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 import urllib3
@@ -22,7 +22,17 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from botoflowx.client._backoff import Backoff
 from botoflowx.client._errors import SWFError
 
-__all__ = ["CredentialsProvider", "RawSWFTransport", "SWFError"]
+__all__ = [
+    "ActivityTaskResponse",
+    "CredentialsProvider",
+    "RawSWFTransport",
+    "SWFError",
+    "poll_for_activity_task",
+    "record_activity_task_heartbeat",
+    "respond_activity_task_canceled",
+    "respond_activity_task_completed",
+    "respond_activity_task_failed",
+]
 
 log = logging.getLogger(__name__)
 
@@ -202,3 +212,117 @@ def _error_from_response(
     if not message:
         message = data[:200].decode("utf-8", "replace") if data else f"HTTP {status}"
     return SWFError(code, message, status=status, operation=operation)
+
+
+# -- the activity hot path ------------------------------------------------------------------
+#
+# An activity worker's every task is a poll, an answer and perhaps heartbeats.
+# Through botocore each costs its request serialization, model validation and
+# response parsing; these go straight through the transport instead (still
+# signed by botocore's SigV4 with the session's credentials). The answers are
+# one small JSON object each, read with orjson.
+
+
+class ActivityTaskResponse(TypedDict, total=False):
+    """The members of a ``PollForActivityTask`` answer (all absent on an empty poll)."""
+
+    taskToken: str
+    activityId: str
+    startedEventId: int
+    workflowExecution: dict[str, str]
+    activityType: dict[str, str]
+    input: str
+
+
+def poll_for_activity_task(
+    transport: RawSWFTransport, *, domain: str, task_list: str, identity: str | None = None
+) -> ActivityTaskResponse | None:
+    """Long-poll ``task_list`` for one activity task.
+
+    Returns:
+        The task's members, or None when the poll came back empty (no token,
+        or an empty one).
+
+    Raises:
+        SWFError: SWF refused the poll, or the connection failed on every attempt.
+    """
+    params: dict[str, Any] = {"domain": domain, "taskList": {"name": task_list}}
+    if identity is not None:
+        params["identity"] = identity
+    raw = transport.call("PollForActivityTask", params)
+    if b'"taskToken"' not in raw:
+        return None
+    response: ActivityTaskResponse = orjson.loads(raw)
+    if not response.get("taskToken"):
+        return None
+    return response
+
+
+def respond_activity_task_completed(
+    transport: RawSWFTransport, task_token: str, result: str | None = None
+) -> None:
+    """RespondActivityTaskCompleted (retried only when it surely was not applied).
+
+    Raises:
+        SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
+    """
+    params: dict[str, Any] = {"taskToken": task_token}
+    if result is not None:
+        params["result"] = result
+    transport.call("RespondActivityTaskCompleted", params, idempotent=False)
+
+
+def respond_activity_task_failed(
+    transport: RawSWFTransport,
+    task_token: str,
+    reason: str | None = None,
+    details: str | None = None,
+) -> None:
+    """RespondActivityTaskFailed (retried only when it surely was not applied).
+
+    Raises:
+        SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
+    """
+    params: dict[str, Any] = {"taskToken": task_token}
+    if reason is not None:
+        params["reason"] = reason
+    if details is not None:
+        params["details"] = details
+    transport.call("RespondActivityTaskFailed", params, idempotent=False)
+
+
+def respond_activity_task_canceled(
+    transport: RawSWFTransport, task_token: str, details: str | None = None
+) -> None:
+    """RespondActivityTaskCanceled (retried only when it surely was not applied).
+
+    Raises:
+        SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
+    """
+    params: dict[str, Any] = {"taskToken": task_token}
+    if details is not None:
+        params["details"] = details
+    transport.call("RespondActivityTaskCanceled", params, idempotent=False)
+
+
+def record_activity_task_heartbeat(
+    transport: RawSWFTransport, task_token: str, details: str | None = None
+) -> bool:
+    """RecordActivityTaskHeartbeat.
+
+    A heartbeat only moves the task's deadline forward, so repeating one is
+    harmless and transient failures are retried.
+
+    Returns:
+        SWF's ``cancelRequested``: True when the activity should stop.
+
+    Raises:
+        SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
+    """
+    params: dict[str, Any] = {"taskToken": task_token}
+    if details is not None:
+        params["details"] = details
+    raw = transport.call("RecordActivityTaskHeartbeat", params)
+    if b"cancelRequested" not in raw:
+        return False
+    return bool(orjson.loads(raw).get("cancelRequested"))
