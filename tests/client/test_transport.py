@@ -13,6 +13,7 @@ from botocore.credentials import Credentials
 
 from botoflowx.client import RawSWFTransport, SWFError
 from botoflowx.client._transport import (
+    RawActivityClient,
     poll_for_activity_task,
     record_activity_task_heartbeat,
     respond_activity_task_canceled,
@@ -325,3 +326,38 @@ def test_activity_round_trip_on_the_embedded_server() -> None:
         finally:
             transport.close()
             swf.close()
+
+
+def test_raw_activity_client_mirrors_boto3_for_the_activity_calls(
+    fake: tuple[str, Recorded],
+) -> None:
+    url, recorded = fake
+    recorded.replies.extend(
+        [
+            (200, b"{}", {}),
+            (200, b'{"taskToken":"t","activityId":"1"}', {}),
+            (200, b'{"cancelRequested":true}', {}),
+            (200, b"", {}),
+            (200, b"", {}),
+            (200, b"", {}),
+        ]
+    )
+    client = RawActivityClient(make_transport(url))
+    assert client.poll_for_activity_task(domain="d", taskList={"name": "tl"}, identity="i") == {}
+    task = client.poll_for_activity_task(domain="d", taskList={"name": "tl"})
+    assert task == {"taskToken": "t", "activityId": "1"}
+    assert client.record_activity_task_heartbeat(taskToken="t", details="x") == {
+        "cancelRequested": True
+    }
+    assert client.respond_activity_task_completed(taskToken="t", result="r") == {}
+    assert client.respond_activity_task_failed(taskToken="t", reason="why") == {}
+    assert client.respond_activity_task_canceled(taskToken="t") == {}
+    targets = [h["x-amz-target"].split(".")[1] for h, _ in recorded.requests]
+    assert targets == [
+        "PollForActivityTask",
+        "PollForActivityTask",
+        "RecordActivityTaskHeartbeat",
+        "RespondActivityTaskCompleted",
+        "RespondActivityTaskFailed",
+        "RespondActivityTaskCanceled",
+    ]

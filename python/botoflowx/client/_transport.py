@@ -25,6 +25,7 @@ from botoflowx.client._errors import SWFError
 __all__ = [
     "ActivityTaskResponse",
     "CredentialsProvider",
+    "RawActivityClient",
     "RawSWFTransport",
     "SWFError",
     "poll_for_activity_task",
@@ -326,3 +327,58 @@ def record_activity_task_heartbeat(
     if b"cancelRequested" not in raw:
         return False
     return bool(orjson.loads(raw).get("cancelRequested"))
+
+
+class RawActivityClient:
+    """The activity calls of a boto3 SWF client, served by a :class:`RawSWFTransport`.
+
+    Same method names, keyword arguments and results as boto3's for the five
+    calls an activity worker makes per task, so the worker and the activity
+    context can use either; errors are :class:`SWFError` (which
+    ``botoflowx.client._errors.error_code`` reads like botocore's ``ClientError``).
+    Thread-safe, as the transport is.
+
+    Args:
+        transport: The transport to call through (shared; not closed here).
+    """
+
+    def __init__(self, transport: RawSWFTransport) -> None:
+        self.transport = transport
+
+    def poll_for_activity_task(
+        self, *, domain: str, taskList: dict[str, str], identity: str | None = None
+    ) -> ActivityTaskResponse:
+        """PollForActivityTask; an empty poll returns ``{}`` (no ``taskToken``)."""
+        task = poll_for_activity_task(
+            self.transport, domain=domain, task_list=taskList["name"], identity=identity
+        )
+        return task if task is not None else {}
+
+    def respond_activity_task_completed(
+        self, *, taskToken: str, result: str | None = None
+    ) -> dict[str, Any]:
+        """RespondActivityTaskCompleted."""
+        respond_activity_task_completed(self.transport, taskToken, result)
+        return {}
+
+    def respond_activity_task_failed(
+        self, *, taskToken: str, reason: str | None = None, details: str | None = None
+    ) -> dict[str, Any]:
+        """RespondActivityTaskFailed."""
+        respond_activity_task_failed(self.transport, taskToken, reason, details)
+        return {}
+
+    def respond_activity_task_canceled(
+        self, *, taskToken: str, details: str | None = None
+    ) -> dict[str, Any]:
+        """RespondActivityTaskCanceled."""
+        respond_activity_task_canceled(self.transport, taskToken, details)
+        return {}
+
+    def record_activity_task_heartbeat(
+        self, *, taskToken: str, details: str | None = None
+    ) -> dict[str, bool]:
+        """RecordActivityTaskHeartbeat; returns ``{"cancelRequested": bool}``."""
+        return {
+            "cancelRequested": record_activity_task_heartbeat(self.transport, taskToken, details)
+        }
