@@ -39,23 +39,23 @@ def test_child_workflows_start_and_return_results() -> None:
         "decisionType": "StartChildWorkflowExecution",
         "startChildWorkflowExecutionDecisionAttributes": {
             "workflowType": {"name": "Child", "version": "1.0"},
-            "workflowId": "run-1:1",
+            "workflowId": "run-1.1",
             "input": input_of(1),
             "executionStartToCloseTimeout": "120",
             "taskStartToCloseTimeout": "30",
             "childPolicy": "ABANDON",
         },
     }
-    assert (start.key, start.name) == ("run-1:1", "Child")
-    out = d.activate(FakeJob("child_started", key="run-1:1", run_id="child-run", name="Child"))
+    assert (start.key, start.name) == ("run-1.1", "Child")
+    out = d.activate(FakeJob("child_started", key="run-1.1", run_id="child-run", name="Child"))
     assert summary(out) == [("StartChildWorkflowExecution", "fixed-id", "Child")]
     assert attrs(out[0])["taskList"] == {"name": "kids"} and attrs(out[0])["tagList"] == ["t"]
     d.activate(FakeJob("child_started", key="fixed-id", run_id="r2", name="Child"))
     d.activate(FakeJob("child_completed", key="fixed-id", run_id="r2", payload=dumps(3)))
     out = d.activate(
-        FakeJob("child_completed", key="run-1:1", run_id="child-run", payload=dumps(2))
+        FakeJob("child_completed", key="run-1.1", run_id="child-run", payload=dumps(2))
     )
-    assert loads(attrs(out[0])["result"]) == [["run-1:1", "child-run"], [2, 3]]
+    assert loads(attrs(out[0])["result"]) == [["run-1.1", "child-run"], [2, 3]]
 
 
 def test_child_failures_carry_the_childs_ids_and_cause() -> None:
@@ -71,17 +71,17 @@ def test_child_failures_carry_the_childs_ids_and_cause() -> None:
 
     d = Driver(Watcher)
     d.start()
-    d.activate(FakeJob("child_started", key="run-1:1", run_id="cr", name="Child"))
+    d.activate(FakeJob("child_started", key="run-1.1", run_id="cr", name="Child"))
     out = d.activate(
         FakeJob(
             "child_failed",
-            key="run-1:1",
+            key="run-1.1",
             run_id="cr",
             reason="ValueError: no",
             details=dumps(ValueError("no")),
         )
     )
-    assert loads(attrs(out[0])["result"]) == ["run-1:1", "cr", "ValueError", "Child"]
+    assert loads(attrs(out[0])["result"]) == ["run-1.1", "cr", "ValueError", "Child"]
 
 
 def test_start_child_failed() -> None:
@@ -89,7 +89,7 @@ def test_start_child_failed() -> None:
     d.start()
     out = d.activate(
         FakeJob(
-            "start_child_failed", key="run-1:1", name="Child", cause="WORKFLOW_TYPE_DOES_NOT_EXIST"
+            "start_child_failed", key="run-1.1", name="Child", cause="WORKFLOW_TYPE_DOES_NOT_EXIST"
         )
     )
     assert summary(out) == [("FailWorkflowExecution", "", "")]
@@ -144,25 +144,25 @@ class CancelsChild(WorkflowDefinition):
 def test_cancelling_a_child_requests_cancellation_of_its_run() -> None:
     d = Driver(CancelsChild)
     d.start()
-    out = d.activate(FakeJob("child_started", key="run-1:1", run_id="cr", name="Child"))
+    out = d.activate(FakeJob("child_started", key="run-1.1", run_id="cr", name="Child"))
     assert out[0].decision == {
         "decisionType": "RequestCancelExternalWorkflowExecution",
         "requestCancelExternalWorkflowExecutionDecisionAttributes": {
-            "workflowId": "run-1:1",
+            "workflowId": "run-1.1",
             "runId": "cr",
             "control": "2",
         },
     }
     assert (out[0].key, out[0].name) == ("2", "")
     assert d.activate(FakeJob("external_cancel_requested", key="2")) == []
-    out = d.activate(FakeJob("child_canceled", key="run-1:1", run_id="cr"))
-    assert loads(attrs(out[0])["result"]) == ["ChildWorkflowCanceledError", "run-1:1"]
+    out = d.activate(FakeJob("child_canceled", key="run-1.1", run_id="cr"))
+    assert loads(attrs(out[0])["result"]) == ["ChildWorkflowCanceledError", "run-1.1"]
 
 
 def test_a_failed_cancel_request_raises_into_the_workflow() -> None:
     d = Driver(CancelsChild)
     d.start()
-    d.activate(FakeJob("child_started", key="run-1:1", run_id="cr", name="Child"))
+    d.activate(FakeJob("child_started", key="run-1.1", run_id="cr", name="Child"))
     out = d.activate(
         FakeJob("cancel_external_failed", key="2", cause="UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION")
     )

@@ -138,6 +138,7 @@ class WorkflowInstance(WorkflowRuntime):
         self._external: dict[str, tuple[Future[None], str, str | None]] = {}
         self._signals_out: dict[str, tuple[Future[None], str, str | None]] = {}
         self._cancel_details: str | None = None
+        self._self_cancelled = False
         self._continue_as_new: dict[str, Any] | None = None
         self._close: Command | None = None
         self._close_queued = False
@@ -333,6 +334,9 @@ class WorkflowInstance(WorkflowRuntime):
         """
         if target is self._definition:
             self._cancel_details = details or None
+            # The run closes as canceled once the @execute method ends, even when it
+            # returns right after this call (botoflow's semantics), unless it fails.
+            self._self_cancelled = True
             if self._main is not None:
                 self._main.cancel()
             return None
@@ -971,6 +975,13 @@ class WorkflowInstance(WorkflowRuntime):
         attributes["lambdaRole"] = getattr(self._started, "lambda_role", None)
         self._continue_as_new = {"attributes": attributes, "location": caller_location()}
 
+    def _default_child_id(self, number: str) -> str:
+        # botoflow used "<run id>:<n>", but SWF ids may not contain ':' '/' or '|' and a
+        # run id is base64 (with '/'): "<run id, '/' as '_'>.<n>" stays unique per run
+        # (base64 has no '_') and valid.
+        run_id = (self._execution.run_id or self._execution.workflow_id or "").replace("/", "_")
+        return f"{run_id}.{number}"
+
     def _start_child(
         self,
         definition_cls: type[WorkflowDefinition],
@@ -986,7 +997,7 @@ class WorkflowInstance(WorkflowRuntime):
         payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
         check_payload(payload, "input", what)
         number = self._next_id()
-        workflow_id = options.get("workflow_id") or f"{self._execution.run_id}:{number}"
+        workflow_id = options.get("workflow_id") or self._default_child_id(number)
         attributes = self._workflow_attributes(meta, options)
         attributes.update(
             {
@@ -1015,7 +1026,11 @@ class WorkflowInstance(WorkflowRuntime):
         main._exception_retrieved = True
         if self._close is not None:
             return
-        if main.cancelled():
+        if (
+            main.cancelled()
+            or isinstance(error, CancelledError)
+            or (self._self_cancelled and error is None)
+        ):
             self._start_cancellation()
         elif error is not None:
             self._fail(error, location)
