@@ -257,24 +257,23 @@ def decide(
 def fit_decisions(
     decisions: list[dict[str, Any]], *, workflow_id: str, run_id: str
 ) -> list[dict[str, Any]]:
-    """Keep a batch within SWF's limits (100 decisions, 1 MB), logging what was cut.
+    """Check a batch against SWF's limits (100 decisions, 1 MB); never cut it.
 
-    TODO: split larger batches across decision tasks (send the first part and
-    ask for another task with a zero-second timer) in step with the replay
-    core; until then the surplus is dropped with an error in the log.
+    The workflow engine already splits its output across decision tasks (at most 99
+    commands and about 900 KB per activation, the rest behind a zero-second timer), in
+    step with replay. Dropping decisions here would make the next replay disagree with
+    the history, so an over-limit batch is only reported: SWF rejects it and the task
+    times out and is retried, visibly.
     """
     if len(decisions) > MAX_DECISIONS:
         log.error(
-            "workflow %s (run %s) produced %d decisions in one task; SWF accepts %d per "
-            "response, so only the first %d are sent and the rest are DROPPED (the next replay "
-            "will report a non-determinism error). Reduce the fan-out per step.",
+            "workflow %s (run %s) produced %d decisions in one task, over SWF's %d; the "
+            "engine should have split them (a bug): SWF will reject the response",
             workflow_id,
             run_id,
             len(decisions),
             MAX_DECISIONS,
-            MAX_DECISIONS,
         )
-        decisions = decisions[:MAX_DECISIONS]
     size = len(orjson.dumps(decisions))
     if size > MAX_REQUEST_BYTES:
         log.error(
