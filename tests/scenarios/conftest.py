@@ -57,53 +57,56 @@ class Scenario:
         task_list: str | None = None,
         activity_threads: int = 4,
     ) -> Iterator[None]:
-        """Run a threaded workflow executor and (if any) an activity executor for the block.
+        """Run a threaded workflow executor (if any definitions) and an activity executor
+        (if any activities) on ``task_list`` for the block.
 
         Both are stopped and joined on the way out, even when the block fails.
         """
         task_list = task_list or self.task_list
-        deciders = ThreadedWorkflowExecutor(
-            WorkflowWorker(
-                None,
-                REGION,
-                self.domain,
-                task_list,
-                *definitions,
-                endpoint_url=self.endpoint_url,
-                register_domain=True,
-            )
-        )
-        runners = (
-            ThreadedActivityExecutor(
-                ActivityWorker(
-                    None,
-                    REGION,
-                    self.domain,
-                    task_list,
-                    *activities,
-                    endpoint_url=self.endpoint_url,
-                    register_domain=True,
+        executors: list[Any] = []
+        if definitions:
+            executors.append(
+                ThreadedWorkflowExecutor(
+                    WorkflowWorker(
+                        None,
+                        REGION,
+                        self.domain,
+                        task_list,
+                        *definitions,
+                        endpoint_url=self.endpoint_url,
+                        register_domain=True,
+                    )
                 )
             )
-            if activities
-            else None
-        )
-        deciders.start(pollers=1, workers=2)
+        if activities:
+            executors.append(
+                ThreadedActivityExecutor(
+                    ActivityWorker(
+                        None,
+                        REGION,
+                        self.domain,
+                        task_list,
+                        *activities,
+                        endpoint_url=self.endpoint_url,
+                        register_domain=True,
+                    )
+                )
+            )
+        started: list[Any] = []
         try:
-            if runners is not None:
-                runners.start(pollers=1, workers=activity_threads)
-            try:
-                yield
-            finally:
-                if runners is not None:
-                    runners.stop()
+            for executor in executors:
+                if isinstance(executor, ThreadedWorkflowExecutor):
+                    executor.start(pollers=1, workers=2)
+                else:
+                    executor.start(pollers=1, workers=activity_threads)
+                started.append(executor)
+            yield
         finally:
-            deciders.stop()
-            stopped = [deciders.join(timeout=30)]
-            if runners is not None:
-                stopped.append(runners.join(timeout=30))
-                runners.worker.close()
-            deciders.worker.close()
+            for executor in started:
+                executor.stop()
+            stopped = [executor.join(timeout=30) for executor in started]
+            for executor in executors:
+                executor.worker.close()
             assert all(stopped), "an executor did not stop within 30 s"
 
     # -- runs --------------------------------------------------------------------------------
