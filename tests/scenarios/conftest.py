@@ -56,11 +56,14 @@ class Scenario:
         *,
         task_list: str | None = None,
         activity_threads: int = 4,
+        **worker_options: Any,
     ) -> Iterator[None]:
         """Run a threaded workflow executor (if any definitions) and an activity executor
         (if any activities) on ``task_list`` for the block.
 
-        Both are stopped and joined on the way out, even when the block fails.
+        ``worker_options`` go to the WorkflowWorker (e.g. ``cache_size=0`` to replay every
+        task from the start). Both are stopped and joined on the way out, even when the
+        block fails.
         """
         task_list = task_list or self.task_list
         executors: list[Any] = []
@@ -75,6 +78,7 @@ class Scenario:
                         *definitions,
                         endpoint_url=self.endpoint_url,
                         register_domain=True,
+                        **worker_options,
                     )
                 )
             )
