@@ -86,7 +86,8 @@ def test_a_started_manual_activity_holds_the_clock() -> None:
     with WorkflowEnvironment(ManualApproval, acts) as env:
         handle = env.start_workflow(ManualApproval.run)
         wait_until(lambda: bool(acts.tokens), "the manual activity ran")
-        time.sleep(0.5)  # ample time for dozens of skipping rounds
+        with pytest.raises(TimeoutError):
+            handle.result(timeout=0.5)  # waiting unlocks skipping: dozens of rounds
         assert env.skipped_seconds == 0
         assert "TimerFired" not in event_types(env, handle)
         env.client.respond_activity_task_completed(
@@ -113,12 +114,27 @@ def test_without_time_skipping_the_clock_moves_only_when_told() -> None:
     assert workflow_elapsed >= DAYS
 
 
+def test_time_stands_still_while_no_test_waits_for_a_result() -> None:
+    # Start, then signal: the hour-long timer must not fire in between, however
+    # long the test takes to send the signal.
+    with WorkflowEnvironment(WaitForSignal) as env:
+        handle = env.start_workflow(WaitForSignal.run)
+        wait_until(lambda: "TimerStarted" in event_types(env, handle), "the timer started")
+        time.sleep(0.3)  # idle all along, but nobody waits for the result
+        assert "TimerFired" not in event_types(env, handle)
+        assert env.skipped_seconds == 0
+        handle.signal("approve", "bob")
+        assert handle.result(timeout=30) == "bob"
+        assert env.skipped_seconds == 0
+
+
 def test_skipping_can_be_held_while_the_test_acts() -> None:
     with WorkflowEnvironment(WaitForSignal) as env:
         with env.auto_time_skipping_disabled():
             handle = env.start_workflow(WaitForSignal.run)
             wait_until(lambda: "TimerStarted" in event_types(env, handle), "the timer started")
-            time.sleep(0.3)  # idle all along: skipping would have fired the timer by now
+            with pytest.raises(TimeoutError):
+                handle.result(timeout=0.5)  # a wait, but skipping is held back
             assert "TimerFired" not in event_types(env, handle)
             handle.signal("approve", "alice")
             assert handle.result(timeout=30) == "alice"

@@ -50,19 +50,21 @@ class WorkflowEnvironment:
             handle = env.start_workflow(HelloWorkflow.hello, "World")
             assert handle.result(timeout=10) == "Hello World!"
 
-    **Time skipping** (on by default): whenever the whole server is idle, the clock
-    jumps to the next due timer or timeout, so ``yield workflow_time.sleep(DAYS)``
-    finishes in milliseconds. Idle means no decision or activity task is
-    scheduled, started or being completed anywhere on the server, and every
-    worker this environment runs waits in a long poll. An activity that is
-    running is a started task, so time never jumps under it and its
-    start-to-close or heartbeat timeout fires only if real time runs out. A task
-    nobody polls for (another task list, a manual activity) also keeps the clock
-    from jumping. Jumps also time out runs waiting for a signal that has not been
-    sent yet: send it first, or hold skipping with
-    :meth:`auto_time_skipping_disabled`. With ``time_skipping=False`` the clock
-    runs at real speed and :meth:`advance_clock` moves it by hand (that works in
-    both modes).
+    **Time skipping** (on by default): while a test waits for a run's result
+    (``handle.result()`` on a handle from :meth:`start_workflow` or
+    :meth:`starter`) and the whole server is idle, the clock jumps to the next
+    due timer or timeout, so ``yield workflow_time.sleep(DAYS)`` finishes in
+    milliseconds. Idle means no decision or activity task is scheduled, started
+    or being completed anywhere on the server, and every worker this
+    environment runs waits in a long poll. An activity that is running is a
+    started task, so time never jumps under it and its start-to-close or
+    heartbeat timeout fires only if real time runs out. A task nobody polls for
+    (another task list, a manual activity) also keeps the clock from jumping.
+    As in Temporal's time-skipping server, time does not jump while nobody
+    waits for a result, so a test can start a run and then signal it without
+    racing the run's timers; :meth:`auto_time_skipping_disabled` holds it back
+    even during a wait. With ``time_skipping=False`` the clock runs at real
+    speed; :meth:`advance_clock` moves it by hand in both modes.
 
     Args:
         *workers: workflow definitions and activities objects to run from the
@@ -307,7 +309,8 @@ class WorkflowEnvironment:
     def starter(self, task_list: str | None = None) -> Iterator[EnvironmentStarter]:
         """A ``workflow_starter`` block on this environment: ``Workflow.method(...)`` starts a run.
 
-        Runs get :class:`~botoflowx.testing.TestWorkflowHandle` handles.
+        Runs get :class:`~botoflowx.testing.TestWorkflowHandle` handles, whose
+        ``result()`` lets time skip while it waits.
 
         Args:
             task_list: the default task list of the runs (default: the environment's).
@@ -316,7 +319,11 @@ class WorkflowEnvironment:
             The starter context.
         """
         starter = EnvironmentStarter(
-            self.client, self.domain, task_list or self.task_list, self.data_converter
+            self.client,
+            self.domain,
+            task_list or self.task_list,
+            self.data_converter,
+            wait_context=self._result_wait,
         )
         with installed_context(starter):
             yield starter
@@ -382,16 +389,26 @@ class WorkflowEnvironment:
 
     @contextmanager
     def auto_time_skipping_disabled(self) -> Iterator[None]:
-        """Let the clock run at real speed inside the block (as Temporal's method of this name).
+        """Skip no time inside the block, even while a test waits for a result.
 
-        Once the block is entered no jump is in progress. Without time skipping
-        this does nothing.
+        As Temporal's method of this name. Once the block is entered no jump is
+        in progress. Without time skipping this does nothing.
         """
         skipper = self._skipper
         if skipper is None:
             yield
             return
         with skipper.paused():
+            yield
+
+    @contextmanager
+    def _result_wait(self) -> Iterator[None]:
+        """Unlock time skipping while a test handle waits for its run's result."""
+        skipper = self._skipper
+        if skipper is None:
+            yield
+            return
+        with skipper.unlocked():
             yield
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from botoflowx.client import WorkflowExecutionHandle, WorkflowStarter
@@ -16,10 +17,15 @@ __all__ = ["EnvironmentStarter", "TestWorkflowHandle", "resolve_execute"]
 # milliseconds should not sleep a whole second for the answer.
 RESULT_POLL_INTERVAL = 0.05
 
+# Entered around every wait for a result: the environment unlocks time skipping with it.
+WaitContext = Callable[[], AbstractContextManager[Any]]
+
 
 class TestWorkflowHandle(WorkflowExecutionHandle):
-    """A :class:`~botoflowx.client.WorkflowExecutionHandle` that polls for the result often.
+    """A :class:`~botoflowx.client.WorkflowExecutionHandle` for tests.
 
+    While :meth:`result` or :meth:`wait_for_completion` waits, the environment
+    may skip time (with time skipping on), and it asks for the outcome often.
     Everything else (``describe``, ``signal``, ``cancel``, ``terminate``, the
     errors ``result`` raises) is the client's handle.
 
@@ -32,6 +38,8 @@ class TestWorkflowHandle(WorkflowExecutionHandle):
         definition: the run's ``WorkflowDefinition`` subclass (attribute-style signals).
         poll_interval: seconds between ``DescribeWorkflowExecution`` calls while
             waiting for the result.
+        wait_context: a context manager factory entered around each wait (the
+            environment's time-skipping unlock); None for none.
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -46,9 +54,11 @@ class TestWorkflowHandle(WorkflowExecutionHandle):
         definition: type | None = None,
         *,
         poll_interval: float = RESULT_POLL_INTERVAL,
+        wait_context: WaitContext | None = None,
     ) -> None:
         super().__init__(client, domain, workflow_id, run_id, data_converter, definition)
         self.poll_interval = poll_interval
+        self._wait_context: WaitContext = wait_context or nullcontext
 
     def wait_for_completion(
         self,
@@ -69,11 +79,12 @@ class TestWorkflowHandle(WorkflowExecutionHandle):
             WorkflowCanceledError: the run closed that way.
             TimeoutError: ``timeout`` passed before the run closed.
         """
-        return super().wait_for_completion(
-            timeout,
-            self.poll_interval if poll_interval is None else poll_interval,
-            follow_continue_as_new=follow_continue_as_new,
-        )
+        with self._wait_context():
+            return super().wait_for_completion(
+                timeout,
+                self.poll_interval if poll_interval is None else poll_interval,
+                follow_continue_as_new=follow_continue_as_new,
+            )
 
     def result(self, timeout: float | None = None) -> Any:
         """Same as :meth:`wait_for_completion` with :attr:`poll_interval`."""
@@ -81,14 +92,26 @@ class TestWorkflowHandle(WorkflowExecutionHandle):
 
 
 class EnvironmentStarter(WorkflowStarter):
-    """The ``workflow_starter`` context of a test environment: its handles poll fast.
+    """The ``workflow_starter`` context of a test environment: it hands out test handles.
 
     Args:
         client: a boto3 SWF client.
         domain: the domain to start runs in.
         task_list: the default task list.
         data_converter: the default data converter.
+        wait_context: passed to every :class:`TestWorkflowHandle`.
     """
+
+    def __init__(
+        self,
+        client: Any,
+        domain: str,
+        task_list: str | None,
+        data_converter: Any = None,
+        wait_context: WaitContext | None = None,
+    ) -> None:
+        super().__init__(client, domain, task_list, data_converter)
+        self.wait_context = wait_context
 
     def start_workflow(
         self,
@@ -110,6 +133,7 @@ class EnvironmentStarter(WorkflowStarter):
             handle.run_id,
             _converter_of(handle, execute_meta, self.data_converter),
             handle.definition,
+            wait_context=self.wait_context,
         )
 
 

@@ -22,8 +22,15 @@ DEFAULT_CHECK_INTERVAL = 0.01
 class TimeSkipper:
     """A thread that moves the server's test clock to the next timer while nothing runs.
 
-    Each round it reads the engine's :class:`~botoflowx.server._engine.WorkSnapshot`.
-    The clock jumps only when, in two consecutive rounds, the snapshot shows
+    Time is skipped only while it is *unlocked*: while a test waits for a run's
+    result (the environment's handles unlock it around ``result()``), and not
+    inside a :meth:`paused` block. Between a start and the signal a test sends
+    next, nobody waits, so the run's timers and timeout cannot fire under the
+    test's feet (Temporal's time-skipping server behaves the same way).
+
+    While unlocked, each round reads the engine's
+    :class:`~botoflowx.server._engine.WorkSnapshot`. The clock jumps only when,
+    in two consecutive rounds, the snapshot shows
 
     * no decision or activity task scheduled, started or being completed anywhere
       on the server (an activity running in a worker thread is a started task,
@@ -58,13 +65,18 @@ class TimeSkipper:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pauses = 0
+        self._waiters = 0
         self._skips = 0
         self._skipped_seconds = 0.0
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the thread (once)."""
+        """Start the thread.
+
+        Raises:
+            RuntimeError: it is already running.
+        """
         if self._thread is not None:
             raise RuntimeError("the time skipper is already running")
         self._stopped.clear()
@@ -88,8 +100,22 @@ class TimeSkipper:
     # -- control and statistics ---------------------------------------------------------
 
     @contextmanager
+    def unlocked(self) -> Iterator[None]:
+        """Allow skipping inside the block (a test waits for a result); blocks may nest."""
+        with self._lock:
+            self._waiters += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiters -= 1
+
+    @contextmanager
     def paused(self) -> Iterator[None]:
-        """Skip no time inside the block (blocks may nest and come from several threads)."""
+        """Skip no time inside the block, unlocked or not; blocks may nest.
+
+        Once the block is entered no jump is in progress.
+        """
         with self._lock:
             self._pauses += 1
         try:
@@ -125,10 +151,13 @@ class TimeSkipper:
                 log.exception("time skipping round failed")
                 confirmed = None
 
+    def _may_skip_locked(self) -> bool:
+        return self._waiters > 0 and self._pauses == 0
+
     def _round(self, confirmed: int | None) -> int | None:
         """Run one look; return the version to confirm in the next round, if any."""
         with self._lock:
-            if self._pauses:
+            if not self._may_skip_locked():
                 return None
         snapshot = self._engine.work_snapshot()
         if not snapshot.idle or snapshot.next_due is None or not self._workers_ready():
@@ -138,7 +167,7 @@ class TimeSkipper:
         before = snapshot.now
         # Held across the jump, so once paused() has entered no jump is in progress.
         with self._lock:
-            if self._pauses:
+            if not self._may_skip_locked():
                 return None
             now = self._engine.skip_to_next_due(snapshot.version)
             if now is None:
