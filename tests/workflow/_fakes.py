@@ -85,14 +85,25 @@ class Driver:
         self.time = START_TIME
 
     def activate(
-        self, *jobs: FakeJob, replaying: bool = False, advance: float = 1.0
+        self,
+        *jobs: FakeJob,
+        replaying: bool = False,
+        advance: float = 1.0,
+        markers: list[tuple[str, str | None]] | None = None,
+        started_event_id: int | None = None,
     ) -> list[Command]:
         self.time += advance
         for job in jobs:
             self.event_id += 1
             job.event_id = job.event_id or self.event_id
         return self.instance.activate(
-            FakeActivation(list(jobs), time=self.time, is_replaying=replaying)
+            FakeActivation(
+                list(jobs),
+                time=self.time,
+                is_replaying=replaying,
+                started_event_id=started_event_id or self.event_id + 2,
+                recorded_markers=list(markers or []),
+            )
         )
 
     def start(self, *args: Any, **kwargs: Any) -> list[Command]:
