@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from typing import Any
 
 import pytest
 from kit_workflows import (
@@ -14,8 +17,11 @@ from kit_workflows import (
     SleepForADay,
 )
 
+import botoflowx.testing
 from botoflowx import DAYS, WorkflowExecutionHandle, workflow_options
+from botoflowx.activity import activities, activity
 from botoflowx.testing import RunningWorkers, TestWorkflowHandle, WorkflowEnvironment
+from botoflowx.workflow._definition import WorkflowDefinition, execute
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -189,3 +195,58 @@ def test_history_lists_every_event_of_a_run() -> None:
         types = [event["eventType"] for event in env.history(handle)]
     assert types[0] == "WorkflowExecutionStarted"
     assert types[-1] == "WorkflowExecutionCompleted"
+
+
+def test_a_worker_that_does_not_stop_is_reported() -> None:
+    release = threading.Event()
+
+    @activities(schedule_to_start_timeout=60, start_to_close_timeout=60)
+    class Stuck:
+        @activity(version="1.0")
+        def hang(self) -> None:
+            release.wait(30)
+
+    class HangWorkflow(WorkflowDefinition):
+        @execute(version="1.0", execution_start_to_close_timeout=600)
+        def run(self) -> Any:
+            yield Stuck.hang()
+
+    env = WorkflowEnvironment(HangWorkflow, Stuck(), shutdown_timeout=0.5)
+    env.start()
+    try:
+        env.start_workflow(HangWorkflow.run)
+        wait_for_started_activity(env)
+        with pytest.raises(RuntimeError, match=r"did not stop within 0\.5 s"):
+            env.stop()
+    finally:
+        release.set()
+        env.stop()
+
+
+def wait_for_started_activity(env: WorkflowEnvironment) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        runs = env.client.list_open_workflow_executions(
+            domain=env.domain, startTimeFilter={"oldestDate": 0}
+        )["executionInfos"]
+        if runs:
+            execution = runs[0]["execution"]
+            events = env.client.get_workflow_execution_history(
+                domain=env.domain, execution=execution
+            )["events"]
+            if any(e["eventType"] == "ActivityTaskStarted" for e in events):
+                return
+        assert time.monotonic() < deadline, "the activity never started"
+        time.sleep(0.02)
+
+
+def test_the_public_names_are_pinned() -> None:
+    assert botoflowx.testing.__all__ == [
+        "ActivityEnvironment",
+        "EnvironmentStarter",
+        "RunningWorkers",
+        "TestActivityContext",
+        "TestWorkflowHandle",
+        "WorkflowEnvironment",
+    ]
+    assert all(hasattr(botoflowx.testing, name) for name in botoflowx.testing.__all__)
