@@ -102,6 +102,47 @@ def test_batches_stay_under_the_byte_budget() -> None:
     assert [c.decision_type for c in batch] == ["RecordMarker", "RecordMarker", "StartTimer"]
 
 
+class WideThenPatched(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def run(self) -> Generator[Any, Any, Any]:
+        futures = [Acts.echo(i) for i in range(150)]
+        branch = "new" if patched("late") else "old"
+        yield AllFuture(*futures)
+        return branch
+
+
+def test_a_patch_marker_goes_out_at_its_own_boundary_even_behind_a_full_batch() -> None:
+    d = Driver(WideThenPatched)
+    first = d.start()
+    assert summary(first)[0] == ("RecordMarker", "botoflowx.patch.late", "")
+    assert len(first) == 100 and first[-1].key == "botoflowx.continue.1"
+    assert first[1].key == "1"
+    # Replaying that boundary with the marker recorded there gives the same commands.
+    replay = Driver(WideThenPatched)
+    again = replay.activate(
+        FakeJob("workflow_started", payload=dumps([[], {}])),
+        replaying=True,
+        markers=[("botoflowx.patch.late", "late")],
+    )
+    assert summary(again) == summary(first)
+
+
+def test_urgent_commands_go_out_while_a_continue_timer_is_outstanding() -> None:
+    outbox = Outbox(lambda: "", max_commands=1)
+    held = [
+        make_command("StartTimer", {"timerId": str(n), "startToFireTimeout": "1"}, location="")
+        for n in range(2)
+    ]
+    for command in held:
+        outbox.emit(command)
+    assert outbox.take_batch()[0] is held[0]
+    marker = make_command("RecordMarker", {"markerName": "m"}, key="m", location="")
+    outbox.emit(marker, urgent=True)
+    assert outbox.take_batch() == [marker]
+    assert outbox.release("botoflowx.continue.1")
+    assert outbox.take_batch() == [held[1]]
+
+
 class Versioned(WorkflowDefinition):
     @execute(version="1.0", execution_start_to_close_timeout=600)
     def run(self) -> Generator[Any, Any, Any]:

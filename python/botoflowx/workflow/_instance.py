@@ -456,13 +456,16 @@ class WorkflowInstance(WorkflowRuntime):
         return marker
 
     def _emit_patch_marker(self, marker: str, change_id: str) -> None:
-        self._emit(
+        # Urgent: recorded at this very boundary even when other commands are held back,
+        # since a replay looks for it among this boundary's markers.
+        self._outbox.emit(
             make_command(
                 "RecordMarker",
                 {"markerName": marker, "details": change_id},
                 key=marker,
                 location=caller_location(),
-            )
+            ),
+            urgent=True,
         )
 
     # -- ids and command bookkeeping -------------------------------------------------------

@@ -9,6 +9,12 @@ timer with a reserved id, and holds the rest back. The timer fires at once and s
 new decision task; in it the held-back commands go out first, in their original order.
 Replaying the same history cuts at the same places, so the replay core sees the same
 commands at every boundary.
+
+Patch markers (``patched()``) jump the queue: they go out in the batch of the
+activation that made them, even while other commands wait. A replay answers
+``patched()`` from the markers recorded at its own boundary, so the marker must be
+recorded exactly there; a marker has no effect of its own, so sending it ahead of
+older commands changes nothing else.
 """
 
 from __future__ import annotations
@@ -72,27 +78,33 @@ class Outbox:
         self._max_commands = max_commands
         self._max_bytes = max_bytes
         self._queue: list[Command] = []
+        self._urgent: list[Command] = []
         self._continue_timers = 0
         self._waiting_for: str | None = None
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return len(self._urgent) + len(self._queue)
 
     @property
     def waiting_for(self) -> str | None:
         """The id of the outstanding continue timer, or None."""
         return self._waiting_for
 
-    def emit(self, command: Command) -> None:
-        """Queue ``command`` behind everything not yet released."""
-        self._queue.append(command)
+    def emit(self, command: Command, *, urgent: bool = False) -> None:
+        """Queue ``command`` behind everything not yet released.
+
+        An ``urgent`` command (a patch marker) goes out with the next batch even while a
+        continue timer is outstanding, ahead of the held-back commands.
+        """
+        (self._urgent if urgent else self._queue).append(command)
 
     def withdraw(self, command: Command) -> bool:
         """Remove ``command`` if it was not released yet; return whether it was."""
-        for index, candidate in enumerate(self._queue):
-            if candidate is command:
-                del self._queue[index]
-                return True
+        for queue in (self._urgent, self._queue):
+            for index, candidate in enumerate(queue):
+                if candidate is command:
+                    del queue[index]
+                    return True
         return False
 
     def release(self, timer_id: str) -> bool:
@@ -109,31 +121,23 @@ class Outbox:
 
     def clear(self) -> None:
         """Drop every queued command (the instance is being discarded)."""
+        self._urgent.clear()
         self._queue.clear()
 
     def take_batch(self) -> list[Command]:
         """Release the next batch, adding a continue timer when commands remain.
 
         Returns:
-            The commands to send now, in order; empty while a continue timer is
-            outstanding.
+            The commands to send now, in order: urgent ones first; while a continue
+            timer is outstanding, only urgent ones.
         """
-        if self._waiting_for is not None or not self._queue:
-            return []
-        count = 0
-        size = 0
-        for command in self._queue:
-            if count == self._max_commands:
-                break
-            command_size = _decision_size(command)
-            # A batch always takes its first command, even an oversized one: it fails at
-            # SWF with a clear error instead of stalling the run.
-            if count and size + command_size > self._max_bytes:
-                break
-            count += 1
-            size += command_size
-        batch, self._queue = self._queue[:count], self._queue[count:]
-        if self._queue:
+        urgent, size = self._fit(self._urgent, 0, 0)
+        batch, self._urgent = self._urgent[:urgent], self._urgent[urgent:]
+        if self._waiting_for is None and not self._urgent:
+            count, size = self._fit(self._queue, len(batch), size)
+            batch += self._queue[:count]
+            self._queue = self._queue[count:]
+        if self._waiting_for is None and (self._queue or self._urgent):
             self._continue_timers += 1
             timer_id = f"{CONTINUE_TIMER_PREFIX}{self._continue_timers}"
             batch.append(
@@ -146,3 +150,19 @@ class Outbox:
             )
             self._waiting_for = timer_id
         return batch
+
+    def _fit(self, commands: list[Command], count: int, size: int) -> tuple[int, int]:
+        # How many of ``commands`` fit in a batch already holding ``count`` commands of
+        # ``size`` bytes; returns that number and the new size.
+        taken = 0
+        for command in commands:
+            if count + taken == self._max_commands:
+                break
+            command_size = _decision_size(command)
+            # A batch always takes its first command, even an oversized one: it fails at
+            # SWF with a clear error instead of stalling the run.
+            if count + taken and size + command_size > self._max_bytes:
+                break
+            taken += 1
+            size += command_size
+        return taken, size
