@@ -25,9 +25,9 @@ class KitActivities:
     def greet(self, name: str) -> str:
         return f"Hello {name}!"
 
-    @activity(version="1.0", start_to_close_timeout=5)
+    @activity(version="1.0", start_to_close_timeout=10)
     def busy(self, seconds: float) -> str:
-        """Work for ``seconds`` of real time; the start-to-close timeout is 5 s."""
+        """Work for ``seconds`` of real time; the start-to-close timeout is 10 s."""
         start = time.monotonic()
         self.started.set()
         time.sleep(seconds)
@@ -56,7 +56,7 @@ class SleepForADay(WorkflowDefinition):
 
 
 class TimerAroundBusyActivity(WorkflowDefinition):
-    """A one-hour timer runs while a 5 s start-to-close activity really works."""
+    """A one-hour timer runs while a 10 s start-to-close activity really works."""
 
     @execute(version="1.0", execution_start_to_close_timeout=2 * DAYS)
     def run(self, seconds: float) -> Any:

@@ -60,7 +60,8 @@ def test_a_day_long_sleep_passes_a_day_of_workflow_time_in_seconds() -> None:
 
 def test_time_never_jumps_while_an_activity_is_running() -> None:
     # While `busy` works for 2 s of real time, an hour-long timer and the activity's
-    # 5 s start-to-close timeout are both pending. A jump during the run would fire
+    # 10 s start-to-close timeout are both pending, and the test waits for the result
+    # (which unlocks skipping). A jump during the run would fire
     # the timeout (the earliest due time) and the activity would come back timed out.
     acts = KitActivities()
     with WorkflowEnvironment(TimerAroundBusyActivity, acts) as env:
