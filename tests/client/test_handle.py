@@ -12,17 +12,24 @@ from typing import Any
 
 import pytest
 
-from botoflowx.client import ContinuedAsNew, WorkflowExecutionHandle, make_swf_client
+from botoflowx.client import (
+    ContinuedAsNew,
+    WorkflowExecutionHandle,
+    get_workflow_handle,
+    make_swf_client,
+)
 from botoflowx.client._starter import workflow_starter
 from botoflowx.converter import default_converter
 from botoflowx.exceptions import (
+    NotInWorkflowError,
+    PayloadTooLargeError,
     WorkflowCanceledError,
     WorkflowFailedError,
     WorkflowTerminatedError,
     WorkflowTimedOutError,
 )
 from botoflowx.server import EmbeddedServer
-from botoflowx.workflow._definition import WorkflowDefinition, execute
+from botoflowx.workflow._definition import WorkflowDefinition, execute, signal
 from botoflowx.workflow._options import workflow_options
 
 CONVERTER = default_converter()
@@ -234,3 +241,96 @@ def test_starter_needs_a_domain_and_consistent_task_lists() -> None:
     with pytest.raises(TypeError, match="disagree"):
         with workflow_starter(None, "us-east-1", "d", "a", default_task_list="b"):
             pass
+
+
+class Signalled(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600, task_start_to_close_timeout=300)
+    def place(self) -> Any:
+        raise AssertionError("never run: no worker in these tests")
+
+    @signal()
+    def add_item(self, item: str, quantity: int = 1) -> None:
+        raise AssertionError("never run")
+
+    @signal(name="Cancel-Order")
+    def cancel_order(self) -> None:
+        raise AssertionError("never run")
+
+
+def signals_of(swf: Any, domain: str, handle: WorkflowExecutionHandle) -> list[tuple[str, Any]]:
+    events = swf.get_workflow_execution_history(
+        domain=domain, execution={"workflowId": handle.workflow_id, "runId": handle.run_id}
+    )["events"]
+    return [
+        (
+            event["workflowExecutionSignaledEventAttributes"]["signalName"],
+            CONVERTER.loads(event["workflowExecutionSignaledEventAttributes"]["input"]),
+        )
+        for event in events
+        if event["eventType"] == "WorkflowExecutionSignaled"
+    ]
+
+
+def test_handles_send_the_definitions_signals_as_attribute_calls(
+    server: EmbeddedServer, swf: Any, domain: str
+) -> None:
+    swf.register_workflow_type(
+        domain=domain,
+        name="Signalled",
+        version="1.0",
+        defaultTaskStartToCloseTimeout="300",
+        defaultExecutionStartToCloseTimeout="600",
+        defaultChildPolicy="TERMINATE",
+    )
+    with workflow_starter(None, "us-east-1", domain, "orders", endpoint_url=server.endpoint_url):
+        first = Signalled.place()
+        second = Signalled.place()
+    first.add_item("pen", quantity=2)
+    second.add_item("ink")
+    first.cancel_order()  # by method name; the wire name is the @signal name
+    second.signal("Cancel-Order")
+    assert signals_of(swf, domain, first) == [
+        ("add_item", [["pen"], {"quantity": 2}]),
+        ("Cancel-Order", [[], {}]),
+    ]
+    assert signals_of(swf, domain, second) == [
+        ("add_item", [["ink"], {}]),
+        ("Cancel-Order", [[], {}]),
+    ]
+    with pytest.raises(AttributeError, match=r"signals are \['add_item', 'cancel_order'\]"):
+        first.remove_item("pen")
+
+
+def test_oversize_signal_input_and_termination_details_fail_before_the_call(
+    server: EmbeddedServer, swf: Any, domain: str
+) -> None:
+    handle = start(server, domain, "pen")
+    with pytest.raises(PayloadTooLargeError, match="signal 'note'"):
+        handle.signal("note", "x" * 40_000)
+    with pytest.raises(PayloadTooLargeError, match="details of termination"):
+        handle.terminate(details="x" * 40_000)
+    assert signals_of(swf, domain, handle) == []
+    assert handle.describe()["executionInfo"]["executionStatus"] == "OPEN"
+
+
+def test_workflow_state_reads_the_latest_execution_context(
+    server: EmbeddedServer, swf: Any, domain: str
+) -> None:
+    handle = start(server, domain, "pen")
+    assert handle.workflow_state is None
+    task = swf.poll_for_decision_task(domain=domain, taskList={"name": "orders"}, identity="t")
+    swf.respond_decision_task_completed(
+        taskToken=task["taskToken"], decisions=[], executionContext="packing"
+    )
+    assert handle.workflow_state == "packing"
+
+
+def test_get_workflow_handle_needs_an_activity_or_a_starter(
+    server: EmbeddedServer, domain: str
+) -> None:
+    with pytest.raises(NotInWorkflowError, match="inside an activity"):
+        get_workflow_handle("wf", "run")
+    with workflow_starter(None, "us-east-1", domain, "orders", endpoint_url=server.endpoint_url):
+        handle = get_workflow_handle("wf", "run", definition=Signalled)
+    assert (handle.domain, handle.workflow_id, handle.run_id) == (domain, "wf", "run")
+    assert handle.definition is Signalled

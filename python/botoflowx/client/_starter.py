@@ -160,11 +160,18 @@ class WorkflowExecutionHandle:
     def terminate(
         self, reason: str | None = None, details: str | None = None, child_policy: str | None = None
     ) -> None:
-        """Terminate the run at once (``TerminateWorkflowExecution``)."""
+        """Terminate the run at once (``TerminateWorkflowExecution``).
+
+        ``reason`` is cut to SWF's 256 characters.
+
+        Raises:
+            PayloadTooLargeError: ``details`` exceeds 32,768 characters.
+        """
         kwargs: dict[str, Any] = {"domain": self.domain, **self._ids()}
         if reason is not None:
             kwargs["reason"] = reason[:256]
         if details is not None:
+            _check_size("details", details, f"termination of workflow {self.workflow_id}")
             kwargs["details"] = details
         if child_policy is not None:
             kwargs["childPolicy"] = child_policy
