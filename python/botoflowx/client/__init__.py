@@ -6,6 +6,7 @@ from botoflowx.client._starter import (
     ContinuedAsNew,
     WorkflowExecutionHandle,
     WorkflowStarter,
+    get_workflow_handle,
     workflow_starter,
 )
 from botoflowx.client._swf import make_swf_client, make_swf_transport
@@ -18,6 +19,7 @@ __all__ = [
     "SWFError",
     "WorkflowExecutionHandle",
     "WorkflowStarter",
+    "get_workflow_handle",
     "make_swf_client",
     "make_swf_transport",
     "workflow_starter",
