@@ -250,3 +250,11 @@ def test_the_public_names_are_pinned() -> None:
         "WorkflowEnvironment",
     ]
     assert all(hasattr(botoflowx.testing, name) for name in botoflowx.testing.__all__)
+
+
+def test_a_failed_start_leaves_nothing_running() -> None:
+    env = WorkflowEnvironment(object())  # no @activity methods: the worker refuses it
+    with pytest.raises(ValueError, match="at least one object with @activity methods"):
+        env.start()
+    with pytest.raises(RuntimeError, match="not running"):
+        env.server  # noqa: B018

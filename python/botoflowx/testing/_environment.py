@@ -69,7 +69,8 @@ class WorkflowEnvironment:
     Args:
         *workers: workflow definitions and activities objects to run from the
             start (see :meth:`run_workers`).
-        time_skipping: jump the clock to the next due time whenever all is idle.
+        time_skipping: jump the clock to the next due time while a test waits
+            for a result and all is idle.
         domain: the domain to register and work in.
         task_list: the default task list of workers and starts.
         region: the region the server sees.
