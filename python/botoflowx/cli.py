@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The server keeps its own error reporting (and its own tests).
         return int(args.func(args))
     args.argv = arguments
+    label = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
     debug = bool(getattr(args, "debug", False))
     if debug:
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
@@ -54,9 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         if debug:
             traceback.print_exc()
-        return _report(args.command, exc)
+        return _report(label, exc)
     except KeyboardInterrupt:
-        print(f"botoflowx {args.command}: interrupted", file=sys.stderr, flush=True)
+        print(f"botoflowx {label}: interrupted", file=sys.stderr, flush=True)
         return 130
     except Exception as exc:
         if debug:
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if error.message.startswith(f"{type(exc).__name__}:"):
             # Not an SWF or network error we know: likely a bug; say how to see more.
             error = CliError(error.message + "\n  (run again with --debug for the traceback)")
-        return _report(args.command, error)
+        return _report(label, error)
 
 
 def _report(command: str, error: CliError) -> int:

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from botoflowx._cli._common import EXIT_OK, CliError, format_seconds, non_negative_float
-from botoflowx._cli._history import _show, print_timeline
+from botoflowx._cli._history import print_timeline, show_value
 
 DEMO_DOMAIN = "botoflowx-demo"
 DEMO_TASK_LIST = "hello"
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
                     f"Hello World did not finish within {format_seconds(args.timeout)}"
                 ) from None
             took = time.monotonic() - began
-            out.write(f"\ncompleted in {format_seconds(took)}, result: {_show(result)}\n\n")
+            out.write(f"\ncompleted in {format_seconds(took)}, result: {show_value(result)}\n\n")
             out.write("What happened, as SWF recorded it (botoflowx history):\n\n")
             replayer = WorkflowReplayer(HelloWorldWorkflow, endpoint_url=endpoint)
             try:

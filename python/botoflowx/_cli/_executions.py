@@ -290,14 +290,14 @@ def _wait_and_report(
     if args.output == "json":
         print_json({**started, "runId": handle.run_id, "status": "COMPLETED", "result": result})
     else:
-        from botoflowx._cli._history import _show
+        from botoflowx._cli._history import show_value
 
         print_fields(
             [
                 ("workflow id", handle.workflow_id),
                 ("run id", handle.run_id),
                 ("status", "COMPLETED"),
-                ("result", _show(result)),
+                ("result", show_value(result)),
             ]
         )
     return EXIT_OK

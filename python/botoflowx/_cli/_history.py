@@ -7,6 +7,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+import orjson
+
 from botoflowx._cli._common import (
     CliError,
     Connection,
@@ -205,7 +207,7 @@ def _value(payload: Any, converter: Any) -> str:
         decoded = converter.loads(payload)
     except Exception:  # written by another converter: show it as it is
         return _cut(str(payload))
-    return _cut(_show(decoded))
+    return _cut(show_value(decoded))
 
 
 def _call(payload: Any, converter: Any) -> str:
@@ -216,13 +218,12 @@ def _call(payload: Any, converter: Any) -> str:
         args, kwargs = converter.loads_input(payload)
     except Exception:  # not call input: show the raw text
         return _cut(str(payload))
-    shown = [_show(arg) for arg in args] + [f"{k}={_show(v)}" for k, v in kwargs.items()]
+    shown = [show_value(arg) for arg in args] + [f"{k}={show_value(v)}" for k, v in kwargs.items()]
     return _cut("(" + ", ".join(shown) + ")")
 
 
-def _show(value: Any) -> str:
-    import orjson
-
+def show_value(value: Any) -> str:
+    """A decoded value as compact JSON, or its repr when JSON cannot hold it."""
     try:
         return orjson.dumps(value).decode()
     except TypeError:

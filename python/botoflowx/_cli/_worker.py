@@ -218,8 +218,8 @@ def _serve(
         )
         stop.wait()
         log.info(
-            "stopping: no new polls; waiting for the polls and tasks in flight "
-            "(a second signal exits at once)"
+            "stopping: no new polls; waiting for the polls in flight (up to the 60 s long poll) "
+            "and the tasks in flight (a second signal exits at once)"
         )
         for executor, _ in executors:
             executor.stop()
@@ -279,7 +279,11 @@ def _run_processes(args: argparse.Namespace) -> int:
     """Start ``--processes`` fresh ``botoflowx worker`` interpreters and supervise them.
 
     Each child is a new interpreter (never a fork), so nothing of this process'
-    state (threads, sockets, locks) is inherited: the spawn-safe way.
+    state (threads, sockets, locks) is inherited: the spawn-safe way. Whole
+    ``botoflowx worker`` children (rather than ``worker._multiprocessing``'s
+    executors, which serve one worker per process) keep what the command
+    promises in every process: the chosen log format, the ready line, and the
+    graceful stop on SIGTERM.
     """
     argv = [sys.executable, "-m", "botoflowx", *child_argv(args.argv)]
     children: list[subprocess.Popen[bytes]] = []
