@@ -17,13 +17,17 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 
-if str(REPO_ROOT / "python") not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT / "python"))
+# BOTOFLOWX_BENCH_SOURCE points a benchmark process at another source tree (for example
+# a checkout of an older commit), so two server builds can be compared side by side.
+SOURCE_DIR = Path(os.environ.get("BOTOFLOWX_BENCH_SOURCE") or REPO_ROOT / "python")
+if str(SOURCE_DIR) not in sys.path:
+    sys.path.insert(0, str(SOURCE_DIR))
 
 __all__ = [
     "BENCH_DIR",
     "REPO_ROOT",
     "RESULTS_DIR",
+    "SOURCE_DIR",
     "environment",
     "percentile",
     "print_table",

@@ -11,7 +11,10 @@ RespondActivityTaskCompleted, PollForDecisionTask, RespondDecisionTaskCompleted
 
 Reported: the server process's CPU per workflow and per request (from ``/proc/PID/stat``,
 before and after the load) and requests per second. It is the figure to compare before and
-after a change to the server. Correct means every call succeeded and every run completed.
+after a change to the server: ``--source DIR`` (repeatable) runs the server from another
+source tree, e.g. ``git worktree``-free ``git archive <commit> python | tar -x -C DIR``, and
+``--rounds R`` alternates the trees R times so machine drift hits them alike. Correct means
+every call succeeded and every run completed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import http.client
 import json
 import os
+import statistics
 import sys
 import threading
 import time
@@ -29,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import environment, print_table, write_result
+from _common import SOURCE_DIR, environment, print_table, write_result
 from bench_throughput import server_process
 
 REQUESTS_PER_WORKFLOW = 7
@@ -141,60 +145,55 @@ def drive(endpoint: str, domain: str, thread: int, workflows: int, failures: lis
         client.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line entry point; exits 1 when a result was wrong."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workflows", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--database", default=":memory:", help=":memory: or a file path")
-    parser.add_argument("--profile", help="write a cProfile (thread CPU) of the server here")
-    parser.add_argument("--quick", action="store_true", help="40 workflows")
-    parser.add_argument("--json", type=Path, help="result file (default benches/results/)")
-    args = parser.parse_args(argv)
-    workflows = 40 if args.quick else args.workflows
-    per_thread = max(1, workflows // args.threads)
-    workflows = per_thread * args.threads
+def _register(setup: RawClient, domain: str) -> None:
+    setup.call("RegisterDomain", {"name": domain, "workflowExecutionRetentionPeriodInDays": "1"})
+    setup.call(
+        "RegisterWorkflowType",
+        {
+            "domain": domain,
+            "name": "CpuWorkflow",
+            "version": "1",
+            "defaultTaskStartToCloseTimeout": "60",
+            "defaultExecutionStartToCloseTimeout": "3600",
+            "defaultChildPolicy": "TERMINATE",
+        },
+    )
+    setup.call(
+        "RegisterActivityType",
+        {
+            "domain": domain,
+            "name": "CpuActivity",
+            "version": "1",
+            "defaultTaskScheduleToStartTimeout": "NONE",
+            "defaultTaskScheduleToCloseTimeout": "NONE",
+            "defaultTaskStartToCloseTimeout": "60",
+            "defaultTaskHeartbeatTimeout": "NONE",
+        },
+    )
+
+
+def measure(
+    workflows: int, threads: int, database: str, profile: str | None, source: str | None
+) -> dict[str, Any]:
+    """One run against a fresh server process; returns its figures."""
+    per_thread = max(1, workflows // threads)
+    workflows = per_thread * threads
     domain = "cpu"
-    with server_process(args.database, args.profile) as (server, endpoint):
+    with server_process(database, profile, source) as (server, endpoint):
         setup = RawClient(endpoint)
-        setup.call(
-            "RegisterDomain", {"name": domain, "workflowExecutionRetentionPeriodInDays": "1"}
-        )
-        setup.call(
-            "RegisterWorkflowType",
-            {
-                "domain": domain,
-                "name": "CpuWorkflow",
-                "version": "1",
-                "defaultTaskStartToCloseTimeout": "60",
-                "defaultExecutionStartToCloseTimeout": "3600",
-                "defaultChildPolicy": "TERMINATE",
-            },
-        )
-        setup.call(
-            "RegisterActivityType",
-            {
-                "domain": domain,
-                "name": "CpuActivity",
-                "version": "1",
-                "defaultTaskScheduleToStartTimeout": "NONE",
-                "defaultTaskScheduleToCloseTimeout": "NONE",
-                "defaultTaskStartToCloseTimeout": "60",
-                "defaultTaskHeartbeatTimeout": "NONE",
-            },
-        )
+        _register(setup, domain)
         failures: list[str] = []
         pid = server.process.pid
         cpu_before = process_cpu_seconds(pid)
         begin = time.perf_counter()
-        threads = [
+        drivers = [
             threading.Thread(target=drive, args=(endpoint, domain, t, per_thread, failures))
-            for t in range(args.threads)
+            for t in range(threads)
         ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        for driver in drivers:
+            driver.start()
+        for driver in drivers:
+            driver.join()
         wall = time.perf_counter() - begin
         cpu = process_cpu_seconds(pid) - cpu_before
         closed = setup.call(
@@ -208,10 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         setup.close()
         server.stop()
     requests = workflows * REQUESTS_PER_WORKFLOW
-    result = {
-        "benchmark": "server_cpu",
-        "environment": environment(),
-        "config": {"workflows": workflows, "threads": args.threads, "database": args.database},
+    return {
+        "source": source or str(SOURCE_DIR),
+        "workflows": workflows,
         "server_cpu_s": cpu,
         "server_cpu_ms_per_workflow": cpu / workflows * 1e3,
         "server_cpu_us_per_request": cpu / requests * 1e6,
@@ -222,20 +220,81 @@ def main(argv: list[str] | None = None) -> int:
         "failures": failures[:10],
         "correct": not failures and closed == workflows,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; exits 1 when a result was wrong."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workflows", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--database", default=":memory:", help=":memory: or a file path")
+    parser.add_argument("--profile", help="write a cProfile (thread CPU) of the server here")
+    parser.add_argument(
+        "--source",
+        action="append",
+        help="run the server from this source tree (repeat to compare trees, alternating)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="measurements per source tree")
+    parser.add_argument("--quick", action="store_true", help="40 workflows")
+    parser.add_argument("--json", type=Path, help="result file (default benches/results/)")
+    args = parser.parse_args(argv)
+    workflows = 40 if args.quick else args.workflows
+    sources: list[str | None] = list(args.source) if args.source else [None]
+    runs: list[dict[str, Any]] = []
+    # Alternating the trees round by round spreads the machine's drift over all of them.
+    for _ in range(args.rounds):
+        for source in sources:
+            runs.append(measure(workflows, args.threads, args.database, args.profile, source))
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        by_source.setdefault(run["source"], []).append(run)
+    summary = [
+        {
+            "source": source,
+            "rounds": len(items),
+            "server_cpu_ms_per_workflow_median": statistics.median(
+                r["server_cpu_ms_per_workflow"] for r in items
+            ),
+            "server_cpu_ms_per_workflow_min": min(r["server_cpu_ms_per_workflow"] for r in items),
+            "requests_per_second_median": statistics.median(
+                r["requests_per_second"] for r in items
+            ),
+            "workflows_per_second_median": statistics.median(
+                r["workflows_per_second"] for r in items
+            ),
+        }
+        for source, items in by_source.items()
+    ]
+    result = {
+        "benchmark": "server_cpu",
+        "environment": environment(),
+        "config": {
+            "workflows": runs[0]["workflows"],
+            "threads": args.threads,
+            "database": args.database,
+            "rounds": args.rounds,
+        },
+        "runs": runs,
+        "summary": summary,
+        "correct": all(run["correct"] for run in runs),
+    }
     print_table(
-        f"Server CPU: {workflows} workflows over raw HTTP, {args.threads} connections "
-        f"({args.database})",
-        ["server CPU / workflow", "per request", "requests/s", "workflows/s", "correct"],
+        f"Server CPU: {runs[0]['workflows']} workflows over raw HTTP, {args.threads} connections "
+        f"({args.database}), {args.rounds} round(s) per source tree",
+        ["server source", "CPU / workflow (median)", "(min)", "requests/s", "workflows/s"],
         [
             [
-                f"{result['server_cpu_ms_per_workflow']:.2f} ms",
-                f"{result['server_cpu_us_per_request']:.0f} us",
-                f"{result['requests_per_second']:.0f}",
-                f"{result['workflows_per_second']:.0f}",
-                f"{closed}/{workflows}" + ("" if not failures else f", {failures[0]}"),
+                row["source"],
+                f"{row['server_cpu_ms_per_workflow_median']:.2f} ms",
+                f"{row['server_cpu_ms_per_workflow_min']:.2f} ms",
+                f"{row['requests_per_second_median']:.0f}",
+                f"{row['workflows_per_second_median']:.0f}",
             ]
+            for row in summary
         ],
     )
+    bad = [run for run in runs if not run["correct"]]
+    print(f"\ncorrect: {not bad}" + (f" ({bad[0]['failures'][:1]})" if bad else ""))
     write_result("server_cpu", result, args.json)
     return 0 if result["correct"] else 1
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -67,13 +68,28 @@ def spawn(role: str, *args: str) -> Child:
 
 
 @contextmanager
-def server_process(database: str, profile: str | None) -> Iterator[tuple[Child, str]]:
-    """The server in its own process; yields it and its endpoint URL."""
+def server_process(
+    database: str, profile: str | None, source: str | None = None
+) -> Iterator[tuple[Child, str]]:
+    """The server in its own process; yields it and its endpoint URL.
+
+    Args:
+        database: ``:memory:`` or a file path.
+        profile: write a cProfile of the server here (None: no profiling).
+        source: run the server from this source tree instead of the repository's.
+    """
     args = ["--database", database]
     if profile:
         args += ["--profile", profile]
+    env = dict(os.environ)
+    if source:
+        env["BOTOFLOWX_BENCH_SOURCE"] = source
     process = subprocess.Popen(
-        [sys.executable, PROCS, "server", *args], stdout=subprocess.PIPE, text=True, bufsize=1
+        [sys.executable, PROCS, "server", *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        env=env,
     )
     assert process.stdout is not None
     first = process.stdout.readline().strip()

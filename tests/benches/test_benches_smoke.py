@@ -75,8 +75,9 @@ def test_memory(tmp_path: Path) -> None:
 
 def test_server_cpu(tmp_path: Path) -> None:
     result = run_bench("bench_server_cpu.py", tmp_path)
-    assert result["completed"] == 40
-    assert result["server_cpu_s"] > 0
+    (run,) = result["runs"]
+    assert run["completed"] == 40
+    assert run["server_cpu_s"] > 0
 
 
 def test_run_all_runs_the_selected_benchmarks(tmp_path: Path) -> None:
