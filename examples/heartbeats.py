@@ -70,7 +70,9 @@ class CopyActivities:
             print(f"[attempt {attempt}] copying {name} from the start", flush=True)
         for chunk in range(start, chunks):
             if attempt == 1 and chunk == HANG_AT:
-                print(f"[attempt {attempt}] stuck at chunk {chunk} (no more heartbeats)", flush=True)
+                print(
+                    f"[attempt {attempt}] stuck at chunk {chunk} (no more heartbeats)", flush=True
+                )
                 self.unfreeze.wait()
                 return {"copied": chunk, "late": True}
             time.sleep(0.05)  # copy one chunk
