@@ -261,3 +261,117 @@ def test_cancelling_a_retrying_call_cancels_its_wait(scenario: Scenario) -> None
     types = scenario.event_types(handle)
     assert "TimerCanceled" in types
     assert types.count("ActivityTaskScheduled") == 1
+
+
+# -- the strategies on their own (no server) ------------------------------------------------
+
+
+def test_retry_policy_delays_and_stops() -> None:
+    import random
+
+    policy = RetryPolicy(2, backoff_coefficient=3, maximum_interval=10, maximum_attempts=4)
+    rng = random.Random(0)
+    assert [policy.delay(n, 0, rng) for n in (1, 2, 3, 4)] == [2, 6, 10, 10]
+    assert [policy.stops(n, 0) for n in (1, 3, 4)] == [False, False, True]
+    unlimited = RetryPolicy(1.5)
+    assert unlimited.effective_maximum_interval == 150
+    assert unlimited.delay(1000, 0, rng) == 150  # no overflow after many attempts
+    assert not unlimited.stops(10_000, 10**9)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"initial_interval": 0},
+        {"initial_interval": 1, "backoff_coefficient": 0.5},
+        {"initial_interval": 5, "maximum_interval": 1},
+        {"initial_interval": 1, "maximum_attempts": 0},
+        {"initial_interval": 1, "non_retryable_errors": (42,)},
+    ],
+)
+def test_retry_policy_rejects_bad_parameters(kwargs: dict[str, Any]) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        RetryPolicy(**kwargs)
+
+
+def test_botoflow_waits_combine_with_max_and_default_sensibly() -> None:
+    import random
+
+    from botoflowx.activity import ActivityRetrying
+
+    rng = random.Random(0)
+    default = ActivityRetrying()
+    assert [default.stops(n, 0) for n in (1, 2, 3)] == [False, False, True]
+    assert default.delay(1, 0, rng) == 1.0
+    incrementing = ActivityRetrying(wait_incrementing_start=1, wait_incrementing_increment=2)
+    assert [incrementing.delay(n, 0, rng) for n in (1, 2, 3)] == [1, 3, 5]
+    exponential = ActivityRetrying(wait_exponential_multiplier=1, wait_exponential_max=10)
+    assert [exponential.delay(n, 0, rng) for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
+    both = ActivityRetrying(wait_fixed=5, wait_exponential_multiplier=1)
+    assert [both.delay(n, 0, rng) for n in (1, 3)] == [5, 8]
+    custom = ActivityRetrying(stop_func=lambda n, t: t > 30, wait_func=lambda n, t: n * 7)
+    assert (custom.stops(99, 30), custom.stops(1, 31), custom.delay(3, 0, rng)) == (
+        False,
+        True,
+        21,
+    )
+    drawn = [ActivityRetrying(wait_random_min=2, wait_random_max=4).delay(1, 0, rng)]
+    assert 2 <= drawn[0] <= 4
+
+
+def test_retry_on_exception_unwraps_activity_failures_and_stand_ins() -> None:
+    from botoflowx.converter import default_converter
+
+    class Declined(Exception):
+        pass
+
+    remote = default_converter().loads(default_converter().dumps(Declined("no")))
+    assert type(remote) is not Declined  # an unregistered type arrives as a stand-in
+    failure = ActivityTaskFailedError(remote, activity_type="A.b", activity_id="1")
+    assert retry_on_exception(Declined)(failure)
+    assert retry_on_exception("Declined")(failure)
+    assert not retry_on_exception(KeyError)(failure)
+    assert retry_on_exception(ActivityTaskFailedError)(failure)
+    assert retry_on_exception(ValueError)(ActivityTaskFailedError(ValueError("x")))
+
+
+def test_cancellations_and_fatal_schedule_failures_are_never_retried() -> None:
+    from botoflowx.exceptions import ScheduleActivityTaskFailedError
+
+    policy = RetryPolicy(1)
+    assert not policy.retries_error(CancelledError("stop"))
+    assert not policy.retries_error(ScheduleActivityTaskFailedError("ACTIVITY_TYPE_DOES_NOT_EXIST"))
+    assert policy.retries_error(ScheduleActivityTaskFailedError("ACTIVITY_CREATION_RATE_EXCEEDED"))
+
+
+def test_decorator_forms_and_misuse() -> None:
+    from botoflowx.activity import ActivityRetrying, collect_activities
+
+    @activities(**ACTIVITY_TIMEOUTS)
+    class Forms:
+        @retry_activity
+        @activity(version="1.0")
+        def bare_above(self) -> int:
+            return 1
+
+        @activity(version="1.0")
+        @retry_activity
+        def bare_below(self) -> int:
+            return 2
+
+        @retry_activity(RetryPolicy(3))
+        @activity(version="1.0")
+        def policy(self) -> int:
+            return 3
+
+    metas = {name: meta for (name, _), meta in collect_activities(Forms).items()}
+    assert isinstance(metas["Forms.bare_above"].retry, ActivityRetrying)
+    assert isinstance(metas["Forms.bare_below"].retry, ActivityRetrying)
+    assert metas["Forms.policy"].retry == RetryPolicy(3)
+    assert Forms().bare_below() == 2  # outside a workflow it is still the plain method
+    with pytest.raises(ValueError):
+        retry_activity(stop_max_attempt_number=0)
+    with pytest.raises(TypeError):
+        retry_activity(RetryPolicy(1), wait_fixed=2)
+    with pytest.raises(TypeError):
+        activity_options(retry="three times")
