@@ -45,6 +45,22 @@ class LookedUp(WorkflowDefinition):
         return ["looked up", result[1], os.getpid()]
 
 
+def _refuse_to_rebuild() -> Any:
+    raise RuntimeError("BrokenInChild cannot be rebuilt in another process")
+
+
+@activities(**TIMEOUTS)
+class BrokenInChild:
+    """Pickles in the parent, but fails to unpickle in a child (like a missing module)."""
+
+    @activity(version="1.0")
+    def noop(self) -> None:
+        return None
+
+    def __reduce__(self) -> Any:
+        return (_refuse_to_rebuild, ())
+
+
 def find_workflow(name: str, version: str) -> Any:
     """A GenericWorkflowWorker lookup (module level, so it pickles by reference)."""
     if (name, version) == ("Looked.Up", "3.0"):

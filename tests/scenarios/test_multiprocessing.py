@@ -19,7 +19,7 @@ from botoflowx.worker import (
 )
 
 from .conftest import REGION, Scenario
-from .mp_defs import FanOut, LookedUp, ProcessActs, find_workflow
+from .mp_defs import BrokenInChild, FanOut, LookedUp, ProcessActs, find_workflow
 
 # Spawned children import botoflowx and boto3 from scratch: allow for a slow machine.
 pytestmark = pytest.mark.timeout(120)
@@ -131,4 +131,15 @@ def test_a_definition_that_cannot_be_imported_fails_at_start(scenario: Scenario)
     )
     with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
         executor.start()
+    assert not executor.is_running
+
+
+def test_a_child_that_dies_on_start_up_fails_start(scenario: Scenario) -> None:
+    executor = MultiprocessingActivityExecutor(
+        ActivityWorker(
+            None, REGION, scenario.domain, scenario.task_list, BrokenInChild(), **_kwargs(scenario)
+        )
+    )
+    with pytest.raises(ChildProcessError, match="before it was polling"):
+        executor.start(pollers=2)
     assert not executor.is_running

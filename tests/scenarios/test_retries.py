@@ -364,6 +364,21 @@ def test_decorator_forms_and_misuse() -> None:
         def policy(self) -> int:
             return 3
 
+    @activities(retry=RetryPolicy(4), **ACTIVITY_TIMEOUTS)
+    class ClassDefault:
+        @activity(version="1.0")
+        def inherits(self) -> None:
+            return None
+
+        @activity(version="1.0", retry=RetryPolicy(5))
+        def overrides(self) -> None:
+            return None
+
+    defaults = {name: meta.retry for (name, _), meta in collect_activities(ClassDefault).items()}
+    assert defaults == {
+        "ClassDefault.inherits": RetryPolicy(4),
+        "ClassDefault.overrides": RetryPolicy(5),
+    }
     metas = {name: meta for (name, _), meta in collect_activities(Forms).items()}
     assert isinstance(metas["Forms.bare_above"].retry, ActivityRetrying)
     assert isinstance(metas["Forms.bare_below"].retry, ActivityRetrying)

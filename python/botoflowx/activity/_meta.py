@@ -166,7 +166,8 @@ class ActivityMethod:
         self.skip_registration = skip_registration
         self.method_name = func.__name__
         # @retry_activity applied below @activity left its strategy on the function.
-        self.retry = options.get("retry") or getattr(func, RETRY_ATTRIBUTE, None)
+        retry = options.get("retry")
+        self.retry = retry if retry is not None else getattr(func, RETRY_ATTRIBUTE, None)
         self.owner: type | None = None
         self._metas: weakref.WeakKeyDictionary[type, ActivityMeta] = weakref.WeakKeyDictionary()
         # Decider threads resolve metas concurrently; WeakKeyDictionary is not thread-safe.

@@ -32,12 +32,20 @@ log = logging.getLogger(__name__)
 DEFAULT_START_METHOD = "spawn"
 # How long a child waits for its tasks in flight after being asked to stop.
 CHILD_DRAIN_SECONDS = 120.0
+# How long start() waits for every child to be polling (a spawned child imports the
+# program's modules and registers the worker's types first).
+STARTUP_SECONDS = 120.0
+_STARTUP_CHECK = 0.05
 
 
-def _serve(worker: Any, kind: str, threads: int, stop: Any, drain_seconds: float) -> None:
+def _serve(
+    worker: Any, kind: str, threads: int, stop: Any, ready: Any, drain_seconds: float
+) -> None:
     """The child process: serve ``worker`` on a threaded executor until ``stop`` is set.
 
-    Module level on purpose: ``spawn`` pickles the target by reference.
+    Module level on purpose: ``spawn`` pickles the target by reference. ``ready`` is
+    set once the executor polls, so the parent can tell a child that came up from one
+    that died on the way (its traceback goes to the child's stderr).
     """
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -48,6 +56,7 @@ def _serve(worker: Any, kind: str, threads: int, stop: Any, drain_seconds: float
     executor_cls = ThreadedWorkflowExecutor if kind == "workflow" else ThreadedActivityExecutor
     executor = executor_cls(worker)
     executor.start(pollers=1, workers=threads)
+    ready.set()
     try:
         stop.wait()
     except KeyboardInterrupt:
@@ -78,6 +87,7 @@ class MultiprocessingExecutor:
         start_method: The multiprocessing start method (default ``"spawn"``; None
             means the platform's default).
         drain_seconds: How long a stopping child waits for its tasks in flight.
+        startup_seconds: How long :meth:`start` waits for every child to be polling.
     """
 
     kind = "worker"
@@ -88,10 +98,12 @@ class MultiprocessingExecutor:
         *,
         start_method: str | None = DEFAULT_START_METHOD,
         drain_seconds: float = CHILD_DRAIN_SECONDS,
+        startup_seconds: float = STARTUP_SECONDS,
     ) -> None:
         self.worker = worker
         self.start_method = start_method
         self.drain_seconds = drain_seconds
+        self.startup_seconds = startup_seconds
         self._context: BaseContext = multiprocessing.get_context(start_method)
         self._processes: list[BaseProcess] = []
         self._pids: list[int] = []
@@ -99,6 +111,8 @@ class MultiprocessingExecutor:
 
     def start(self, pollers: int = 1, workers: int | None = None) -> None:
         """Register the worker's types (in this process) and start the child processes.
+
+        Returns once every child is polling.
 
         Args:
             pollers: Child processes, each with one long-poller.
@@ -111,6 +125,9 @@ class MultiprocessingExecutor:
             botocore.exceptions.ClientError: Registration failed.
             pickle.PicklingError, TypeError, AttributeError: The worker cannot be
                 sent to a child process (e.g. a definition defined inside a function).
+            ChildProcessError: A child died before it was polling (e.g. it could not
+                import a definition's module); the others are stopped.
+            TimeoutError: A child was not polling within ``startup_seconds``.
         """
         if pollers < 1:
             raise ValueError(f"pollers must be >= 1, got {pollers}")
@@ -129,22 +146,29 @@ class MultiprocessingExecutor:
         self.worker.ensure_registered()
         stop = self._context.Event()
         processes: list[BaseProcess] = []
+        readiness: list[Any] = []
         try:
             for index in range(pollers):
                 threads = workers // pollers + (1 if index < workers % pollers else 0)
+                ready = self._context.Event()
                 # Every concrete context has Process; typeshed's BaseContext does not say so.
                 process = self._context.Process(  # type: ignore[attr-defined]
                     target=_serve,
-                    args=(self.worker, self.kind, threads, stop, self.drain_seconds),
+                    args=(self.worker, self.kind, threads, stop, ready, self.drain_seconds),
                     name=f"botoflowx-{self.kind}-{index}",
                     daemon=True,
                 )
                 process.start()
                 processes.append(process)
+                readiness.append(ready)
+            self._wait_until_polling(processes, readiness)
         except BaseException:
             stop.set()
             for process in processes:
                 process.join(self.drain_seconds)
+                if process.is_alive():
+                    process.terminate()
+                    process.join()
             raise
         self._stop = stop
         self._processes = processes
@@ -157,6 +181,21 @@ class MultiprocessingExecutor:
             self.start_method or multiprocessing.get_start_method(),
             workers,
         )
+
+    def _wait_until_polling(self, processes: list[BaseProcess], readiness: list[Any]) -> None:
+        deadline = time.monotonic() + self.startup_seconds
+        for process, ready in zip(processes, readiness, strict=True):
+            while not ready.wait(_STARTUP_CHECK):
+                if not process.is_alive():
+                    raise ChildProcessError(
+                        f"{process.name} exited with code {process.exitcode} before it was "
+                        "polling; its error is on its stderr (a module it could not import, "
+                        "a registration that failed...)"
+                    )
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"{process.name} was not polling after {self.startup_seconds} s"
+                    )
 
     def stop(self, *, wait: bool = False, timeout: float | None = None) -> bool:
         """Ask the children to stop polling; their tasks in flight still finish.
