@@ -10,7 +10,7 @@ import pytest
 from botoflowx import workflow_time
 from botoflowx.constants import CHILD_ABANDON
 from botoflowx.exceptions import ChildWorkflowError, StartChildWorkflowExecutionFailedError
-from botoflowx.workflow import WorkflowDefinition, execute, workflow_options
+from botoflowx.workflow import Future, WorkflowDefinition, execute, signal, workflow_options
 
 from .conftest import Scenario
 
@@ -134,3 +134,43 @@ def test_child_start_failed(scenario: Scenario) -> None:
     assert (workflow_id, run_id, workflow_type) == ("parent-dup", None, "Child")
     (failed,) = scenario.events(handle, "StartChildWorkflowExecutionFailed")
     assert failed["cause"] == "WORKFLOW_ALREADY_RUNNING"
+
+
+class Waiter(WorkflowDefinition):
+    """A child that waits for its parent's ``proceed`` signal."""
+
+    def __init__(self, workflow_execution: Any = None) -> None:
+        super().__init__(workflow_execution)
+        self.go: Future[Any] | None = None
+
+    @execute(version="1.0", execution_start_to_close_timeout=3600)
+    def run(self) -> Generator[Any, Any, Any]:
+        self.go = self.go or Future()
+        value = yield self.go
+        return f"proceeded with {value}"
+
+    @signal()
+    def proceed(self, value: int) -> None:
+        self.go = self.go or Future()
+        self.go.set_result(value)
+
+
+class Coordinator(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=3600)
+    def run(self) -> Generator[Any, Any, Any]:
+        child = yield Waiter.run()
+        yield child.proceed(7)  # SignalExternalWorkflowExecution to the child
+        result = yield child.workflow_result
+        return result
+
+
+def test_parent_signals_its_child_through_the_handle(scenario: Scenario) -> None:
+    with scenario.workers([Coordinator, Waiter]):
+        handle = scenario.start(lambda: Coordinator.run())
+        assert handle.result(timeout=20) == "proceeded with 7"
+    (initiated,) = scenario.events(handle, "SignalExternalWorkflowExecutionInitiated")
+    (started,) = scenario.events(handle, "ChildWorkflowExecutionStarted")
+    assert initiated["workflowId"] == started["workflowExecution"]["workflowId"]
+    assert initiated["runId"] == started["workflowExecution"]["runId"]
+    assert initiated["signalName"] == "proceed"
+    assert scenario.events(handle, "ExternalWorkflowExecutionSignaled")

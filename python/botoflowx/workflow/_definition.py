@@ -468,11 +468,18 @@ class WorkflowDefinition(metaclass=_WorkflowDefinitionMeta):
     def cancel(self, details: str = "") -> Any:
         """Cancel this run (from its own code) or request cancellation of a child.
 
-        On the running workflow, CancelledError is raised into its @execute method; if it
-        lets it escape, ``cancellation_handler`` runs and the run closes as canceled with
-        ``details``, and None is returned. On a child's handle it sends
+        On the running workflow, CancelledError is raised into its @execute method at its
+        current ``yield``; once the method ends (by letting the error escape, or by
+        returning, e.g. right after this call) ``cancellation_handler`` runs and the run
+        closes as canceled with ``details``. Only another exception escaping fails the
+        run instead. None is returned.
+
+        On a handle of another run (a child's, or
+        ``WorkflowDefinition(WorkflowExecution(workflow_id, run_id))``) it sends
         RequestCancelExternalWorkflowExecution and returns a Future that completes once
-        SWF delivered the request. Must be called in workflow code.
+        SWF delivered the request, or fails with
+        RequestCancelExternalWorkflowExecutionFailedError. Must be called in workflow
+        code.
 
         Raises:
             NotInWorkflowError: called outside workflow code.
