@@ -19,6 +19,7 @@ from botoflowx._cli._common import (
     format_time,
     non_negative_float,
     parse_time,
+    positive_int,
     print_fields,
     print_json,
     print_table,
@@ -141,7 +142,7 @@ def add_parsers(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     )
     listing.add_argument("--until", type=parse_time, metavar="TIME", help="started at or before")
     listing.add_argument(
-        "--limit", type=int, default=100, metavar="N", help="show at most N (default: 100)"
+        "--limit", type=positive_int, default=100, metavar="N", help="show at most N (default: 100)"
     )
     listing.set_defaults(func=run_list, closed=False)
 
