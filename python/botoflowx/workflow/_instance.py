@@ -6,7 +6,7 @@ import functools
 import logging
 from typing import Any, Protocol
 
-from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE, USE_WORKER_TASK_LIST
+from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
 from botoflowx.exceptions import (
     ActivityTaskCanceledError,
     ActivityTaskFailedError,
@@ -45,6 +45,7 @@ from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, Tim
 from botoflowx.workflow._loop import WorkflowLoop
 from botoflowx.workflow._options import current_activity_options, current_workflow_options
 from botoflowx.workflow._outbox import Outbox, is_continue_timer
+from botoflowx.workflow._start_attributes import carried_over_attributes, child_attributes
 from botoflowx.workflow._swf import (
     check_payload,
     format_duration,
@@ -52,6 +53,7 @@ from botoflowx.workflow._swf import (
     task_list_field,
     truncate,
 )
+from botoflowx.workflow._versioning import patch_marker_name
 
 __all__ = ["Command", "WorkflowInstance"]
 
@@ -80,12 +82,6 @@ class _Activation(Protocol):
     # recorded_markers: list[tuple[str, str | None]]
 
 
-# Prefix of the markers ``patched()`` records (SWF names may not contain ':' '/' '|').
-PATCH_MARKER_PREFIX = "botoflowx.patch."
-_NAME_LIMIT = 256
-_FORBIDDEN_NAME_CHARS = frozenset(":/|") | {chr(c) for c in range(0x20)} | {
-    chr(c) for c in range(0x7F, 0xA0)
-}
 
 
 class WorkflowInstance(WorkflowRuntime):
@@ -415,7 +411,7 @@ class WorkflowInstance(WorkflowRuntime):
         the new branch only when the marker was recorded at the same point. The first
         answer is kept for the rest of the run.
         """
-        marker = self._patch_marker_name(change_id)
+        marker = patch_marker_name(change_id)
         answer = self._patches.get(change_id)
         if answer is not None:
             return answer
@@ -431,7 +427,7 @@ class WorkflowInstance(WorkflowRuntime):
         The marker is recorded when deciding live and matched when the history has it,
         so runs started before and after the deprecation both replay.
         """
-        marker = self._patch_marker_name(change_id)
+        marker = patch_marker_name(change_id)
         if change_id in self._patches:
             return
         self._patches[change_id] = True
@@ -441,19 +437,6 @@ class WorkflowInstance(WorkflowRuntime):
     def history_length(self) -> int:
         """The id of the current decision task's DecisionTaskStarted event."""
         return self._history_length
-
-    def _patch_marker_name(self, change_id: str) -> str:
-        if not isinstance(change_id, str) or not change_id:
-            raise TypeError(f"a patch change id must be a non-empty string, got {change_id!r}")
-        marker = PATCH_MARKER_PREFIX + change_id
-        bad = sorted({char for char in change_id if char in _FORBIDDEN_NAME_CHARS})
-        if bad or len(marker) > _NAME_LIMIT:
-            raise ValueError(
-                f"patch change id {change_id!r} cannot name an SWF marker: it must be at most "
-                f"{_NAME_LIMIT - len(PATCH_MARKER_PREFIX)} characters, without ':', '/', '|' "
-                "or control characters"
-            )
-        return marker
 
     def _emit_patch_marker(self, marker: str, change_id: str) -> None:
         # Urgent: recorded at this very boundary even when other commands are held back,
@@ -887,83 +870,6 @@ class WorkflowInstance(WorkflowRuntime):
 
     # -- children and continue-as-new ----------------------------------------------------------
 
-    @staticmethod
-    def _workflow_attributes(meta: ExecuteMeta, options: dict[str, Any]) -> dict[str, Any]:
-        # StartChildWorkflowExecution: workflow_options override the @execute defaults;
-        # what neither sets is left out, so SWF uses the type's registered defaults.
-        return {
-            "executionStartToCloseTimeout": format_duration(
-                options.get(
-                    "execution_start_to_close_timeout", meta.execution_start_to_close_timeout
-                ),
-                "execution_start_to_close_timeout",
-            ),
-            "taskStartToCloseTimeout": format_duration(
-                options.get("task_start_to_close_timeout", meta.task_start_to_close_timeout),
-                "task_start_to_close_timeout",
-            ),
-            "taskList": task_list_field(options.get("task_list", meta.task_list)),
-            "taskPriority": format_priority(options.get("task_priority", meta.task_priority)),
-            "childPolicy": options.get("child_policy", meta.child_policy),
-            "tagList": options.get("tag_list"),
-        }
-
-    def _carried_over_attributes(
-        self, meta: ExecuteMeta, options: dict[str, Any]
-    ) -> dict[str, Any]:
-        # ContinueAsNewWorkflowExecution: SWF (and our server) fill a missing field from the
-        # TYPE's defaults, not from the closing run, so everything that carries over is
-        # sent explicitly: workflow_options first, then this run's own values, then the
-        # @execute declaration.
-        started = self._started
-
-        def pick(option: str, run_value: Any, declared: Any) -> Any:
-            if option in options and options[option] is not None:
-                return options[option]
-            if run_value in (None, ""):
-                return declared
-            # The run's durations arrive as SWF strings ("600" or "NONE").
-            if isinstance(run_value, str) and run_value.lstrip("-").isdigit():
-                return int(run_value)
-            return run_value
-
-        task_list = options.get("task_list")
-        if task_list is None or task_list is USE_WORKER_TASK_LIST:
-            task_list = getattr(started, "task_list", None) or meta.task_list
-        tags = options.get("tag_list")
-        if tags is None:
-            tags = list(getattr(started, "tag_list", None) or []) or None
-        return {
-            "executionStartToCloseTimeout": format_duration(
-                pick(
-                    "execution_start_to_close_timeout",
-                    getattr(started, "execution_start_to_close_timeout", None),
-                    meta.execution_start_to_close_timeout,
-                ),
-                "execution_start_to_close_timeout",
-            ),
-            "taskStartToCloseTimeout": format_duration(
-                pick(
-                    "task_start_to_close_timeout",
-                    getattr(started, "task_start_to_close_timeout", None),
-                    meta.task_start_to_close_timeout,
-                ),
-                "task_start_to_close_timeout",
-            ),
-            "taskList": task_list_field(task_list),
-            "taskPriority": format_priority(
-                pick(
-                    "task_priority",
-                    getattr(started, "task_priority", None),
-                    meta.task_priority,
-                )
-            ),
-            "childPolicy": pick(
-                "child_policy", getattr(started, "child_policy", None), meta.child_policy
-            ),
-            "tagList": [str(tag) for tag in tags] if tags else None,
-        }
-
     def _request_continue_as_new(
         self, meta: ExecuteMeta, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
@@ -972,7 +878,7 @@ class WorkflowInstance(WorkflowRuntime):
         what = f"workflow {meta.name} {meta.version} (continue-as-new)"
         payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
         check_payload(payload, "input", what)
-        attributes = self._carried_over_attributes(meta, options)
+        attributes = carried_over_attributes(meta, options, self._started)
         attributes["input"] = payload
         attributes["workflowTypeVersion"] = options.get("version", meta.version)
         attributes["lambdaRole"] = getattr(self._started, "lambda_role", None)
@@ -1001,7 +907,7 @@ class WorkflowInstance(WorkflowRuntime):
         check_payload(payload, "input", what)
         number = self._next_id()
         workflow_id = options.get("workflow_id") or self._default_child_id(number)
-        attributes = self._workflow_attributes(meta, options)
+        attributes = child_attributes(meta, options)
         attributes.update(
             {
                 "workflowType": {"name": name, "version": version},

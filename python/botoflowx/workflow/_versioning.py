@@ -4,7 +4,34 @@ from __future__ import annotations
 
 from botoflowx.workflow._context import current_runtime
 
-__all__ = ["deprecate_patch", "patched"]
+__all__ = ["PATCH_MARKER_PREFIX", "deprecate_patch", "patch_marker_name", "patched"]
+
+# Prefix of the markers ``patched()`` records (SWF names may not contain ':' '/' '|').
+PATCH_MARKER_PREFIX = "botoflowx.patch."
+_NAME_LIMIT = 256
+_FORBIDDEN_NAME_CHARS = (
+    frozenset(":/|") | {chr(c) for c in range(0x20)} | {chr(c) for c in range(0x7F, 0xA0)}
+)
+
+
+def patch_marker_name(change_id: str) -> str:
+    """Return the marker name recording change ``change_id``.
+
+    Raises:
+        TypeError: ``change_id`` is not a non-empty string.
+        ValueError: the name would break SWF's rules for names (too long, or with ':',
+            '/', '|' or control characters).
+    """
+    if not isinstance(change_id, str) or not change_id:
+        raise TypeError(f"a patch change id must be a non-empty string, got {change_id!r}")
+    marker = PATCH_MARKER_PREFIX + change_id
+    if len(marker) > _NAME_LIMIT or any(char in _FORBIDDEN_NAME_CHARS for char in change_id):
+        raise ValueError(
+            f"patch change id {change_id!r} cannot name an SWF marker: it must be at most "
+            f"{_NAME_LIMIT - len(PATCH_MARKER_PREFIX)} characters, without ':', '/', '|' "
+            "or control characters"
+        )
+    return marker
 
 
 def patched(change_id: str) -> bool:
