@@ -263,3 +263,61 @@ def test_worker_logs_are_json_lines(worker: WorkerProcess) -> None:
     assert len(ready) == 1
     assert {"ts", "level", "logger", "msg", "pid", "thread"} <= set(ready[0])
     assert ready[0]["task_list"] == "cli"
+
+
+def test_waiting_shows_progress_on_a_terminal_only(
+    endpoint: str, cli_domain: str, worker: WorkerProcess
+) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    workflow_id = new_id()
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "botoflowx",
+                "start",
+                "Mailbox",
+                "--workflow-id",
+                workflow_id,
+                "--wait",
+                "--timeout",
+                "1.5",
+                "--domain",
+                cli_domain,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            stdin=subprocess.DEVNULL,
+            cwd=CLI_DIR,
+            env=cli_env(endpoint),
+            timeout=60,
+            check=False,
+        )
+        os.close(secondary)
+        secondary = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(primary)
+        if secondary >= 0:
+            os.close(secondary)
+    terminal = b"".join(chunks).decode()
+    assert proc.returncode == 1
+    assert f"\rwaiting for {workflow_id} ... " in terminal
+    assert "still open after" in terminal
+    run_cli("terminate", workflow_id, "--domain", cli_domain, endpoint_url=endpoint)
