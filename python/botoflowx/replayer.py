@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -232,6 +233,9 @@ def _normalise(events: Iterable[Any]) -> list[dict[str, Any]]:
     return ordered
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def _epoch(value: Any, event_id: int) -> float:
     """An event timestamp as epoch seconds, from a number or an ISO 8601 string."""
     if isinstance(value, bool):
@@ -246,10 +250,11 @@ def _epoch(value: Any, event_id: int) -> float:
             return float(text)
         except ValueError:
             pass
-        # Python 3.10's fromisoformat reads neither "Z" nor a space separator with
-        # every precision botocore writes; normalise both first.
+        # Python 3.10's fromisoformat reads neither "Z" nor fractions of other than
+        # 3 or 6 digits (JavaScript and the AWS CLI write others); normalise both.
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
+        text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
         try:
             moment = _dt.datetime.fromisoformat(text)
         except ValueError:
@@ -483,7 +488,7 @@ class WorkflowReplayer:
                 base,
                 failure=ReplayFailure(
                     "non_determinism",
-                    str(exc),
+                    str(exc) + _run_id_hint(history),
                     event_id=int(getattr(exc, "event_id", 0) or 0),
                     location=str(getattr(exc, "location", "") or ""),
                 ),
@@ -650,6 +655,18 @@ class WorkflowReplayer:
 
 
 # -- helpers shared with the command line ------------------------------------------------------
+
+
+def _run_id_hint(history: History) -> str:
+    """Why a mismatch may be the missing run id rather than the code, when that applies."""
+    if history.run_id:
+        return ""
+    if not any(e["eventType"] == "StartChildWorkflowExecutionInitiated" for e in history.events):
+        return ""
+    return (
+        " (the history does not name its run id, and child workflow ids derive from it: "
+        "pass the run id, e.g. --run-id, and replay again)"
+    )
 
 
 def definitions_of(classes: Iterable[type]) -> dict[TypeKey, tuple[type, Any]]:

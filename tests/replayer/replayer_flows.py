@@ -78,3 +78,22 @@ class HelloWorkflow(WorkflowDefinition):
         name = yield Acts.get_name()
         greeting = yield Acts.greet(name)
         return str(greeting)
+
+
+class Leaf(WorkflowDefinition):
+    """A child workflow: doubles through an activity."""
+
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def run(self, value: int) -> Generator[Any, Any, int]:
+        doubled = yield Maths.double(value)
+        return int(doubled)
+
+
+class Tree(WorkflowDefinition):
+    """Starts a Leaf child with the default child workflow id (derived from the run id)."""
+
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def run(self, value: int) -> Generator[Any, Any, int]:
+        child = yield Leaf.run(value)
+        result = yield child.workflow_result
+        return int(result) + 1

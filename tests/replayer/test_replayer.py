@@ -345,3 +345,36 @@ if __name__ == "__main__":
         record()
     else:
         print(__doc__)
+
+
+def test_child_workflow_ids_need_the_run_id() -> None:
+    from replayer_flows import Leaf, Tree
+
+    with WorkflowEnvironment(Tree, Leaf, Maths()) as environment:
+        handle = environment.start_workflow(Tree.run, 4)
+        assert handle.result(timeout=30) == 9
+        events = environment.history(handle)
+    assert any(e["eventType"] == "StartChildWorkflowExecutionInitiated" for e in events)
+    replayer = WorkflowReplayer(Tree)
+    anonymous = replayer.replay({"events": events})
+    assert anonymous.failure is not None and anonymous.failure.kind == "non_determinism"
+    assert "does not name its run id" in anonymous.failure.message
+    assert replayer.replay({"events": events}, run_id=handle.run_id).ok
+    identified = {"events": events, "execution": {"workflowId": "t", "runId": handle.run_id}}
+    assert replayer.replay(identified).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "epoch"),
+    [
+        ("2026-01-31T12:00:00.5Z", 1769860800.5),
+        ("2026-01-31T12:00:00.12345+00:00", 1769860800.12345),
+        ("2026-01-31 13:00:00.250+01:00", 1769860800.25),
+        ("2026-01-31T12:00:00", 1769860800.0),  # naive: written as UTC
+        ("1769860800.75", 1769860800.75),
+    ],
+)
+def test_timestamp_strings(text: str, epoch: float) -> None:
+    events = [dict(e) for e in fixture_events()]
+    events[0]["eventTimestamp"] = text
+    assert load_history({"events": events}).events[0]["eventTimestamp"] == pytest.approx(epoch)
