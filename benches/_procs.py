@@ -8,6 +8,8 @@ CPU went without any platform-specific process inspection::
     python benches/_procs.py decider --endpoint URL --domain D --task-list T [--pollers P]
     python benches/_procs.py activity --endpoint URL --domain D --task-list T [--pollers P]
 
+Every role takes ``--profile OUT.prof``: a cProfile of all its threads on their CPU clocks.
+
 The server prints ``endpoint_url=...`` as its first line once it is listening; the workers
 print ``ready`` once their pollers run.
 """
@@ -128,6 +130,7 @@ def run_worker(args: argparse.Namespace) -> None:
         WorkflowWorker,
     )
 
+    profiles = _ThreadProfiles() if args.profile else None
     executor: ThreadedWorkflowExecutor | ThreadedActivityExecutor
     if args.role == "decider":
         worker: Any = WorkflowWorker(
@@ -159,6 +162,8 @@ def run_worker(args: argparse.Namespace) -> None:
         executor.stop()
         executor.join(timeout=30)
         worker.close()
+    if profiles is not None:
+        profiles.dump(Path(args.profile))
     _report({"role": args.role})
 
 
@@ -168,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("role", choices=("server", "decider", "activity"))
     parser.add_argument("--database", default=":memory:")
     parser.add_argument("--long-poll-seconds", type=float, default=10.0)
-    parser.add_argument("--profile", help="server only: write a merged cProfile here")
+    parser.add_argument("--profile", help="write a cProfile merged over all threads here")
     parser.add_argument("--endpoint")
     parser.add_argument("--domain")
     parser.add_argument("--task-list")
