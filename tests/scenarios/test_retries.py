@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -17,9 +18,15 @@ from botoflowx.activity import (
     retry_on_exception,
 )
 from botoflowx.exceptions import ActivityTaskFailedError, CancelledError
+from botoflowx.worker import (
+    ActivityWorker,
+    ThreadedActivityExecutor,
+    ThreadedWorkflowExecutor,
+    WorkflowWorker,
+)
 from botoflowx.workflow import WorkflowDefinition, activity_options, execute, workflow_time
 
-from .conftest import ACTIVITY_TIMEOUTS, Scenario
+from .conftest import ACTIVITY_TIMEOUTS, REGION, Scenario
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -146,6 +153,30 @@ class CancelRetryWorkflow(WorkflowDefinition):
         return "not cancelled"
 
 
+@contextmanager
+def full_replay_workers(scenario: Scenario, *definitions: type) -> Iterator[None]:
+    """Workers without the sticky cache: every decision task replays the whole history."""
+    common: dict[str, Any] = {"endpoint_url": scenario.endpoint_url, "register_domain": True}
+    deciders = ThreadedWorkflowExecutor(
+        WorkflowWorker(
+            None, REGION, scenario.domain, scenario.task_list, *definitions, cache_size=0, **common
+        )
+    )
+    runners = ThreadedActivityExecutor(
+        ActivityWorker(None, REGION, scenario.domain, scenario.task_list, Flaky(), **common)
+    )
+    deciders.start()
+    runners.start(pollers=1, workers=2)
+    try:
+        yield
+    finally:
+        for executor in (runners, deciders):
+            executor.stop()
+        assert runners.join(timeout=30) and deciders.join(timeout=30)
+        runners.worker.close()
+        deciders.worker.close()
+
+
 def _timer_durations(scenario: Scenario, handle: Any) -> list[str]:
     return [e["startToFireTimeout"] for e in scenario.events(handle, "TimerStarted")]
 
@@ -225,6 +256,21 @@ def test_random_waits_replay_identically(scenario: Scenario) -> None:
         assert handle.result(timeout=30) == ["ok", 3]
     durations = [int(d) for d in _timer_durations(scenario, handle)]
     assert len(durations) == 2 and all(1 <= d <= 60 for d in durations)
+
+
+def test_the_retry_loop_replays_from_scratch(scenario: Scenario) -> None:
+    # No cache: each of the ~8 decision tasks rebuilds the loop from the history alone
+    # (attempt count, elapsed time, pending timer) and must produce the commands the
+    # history holds. The replay core matches commands by type and id, not by their
+    # attributes, so the random draws' determinism is checked on its own below.
+    with full_replay_workers(scenario, RetryWorkflow):
+        handle = scenario.start(lambda: RetryWorkflow.run("random_waits", "s12"))
+        _fire_timers(scenario, handle, [60, 60])
+        assert handle.result(timeout=30) == ["ok", 3]
+    types = scenario.event_types(handle)
+    assert types.count("ActivityTaskScheduled") == 3
+    assert types.count("TimerFired") == 2
+    assert "DecisionTaskTimedOut" not in types  # no non-determinism left a task unanswered
 
 
 def test_retry_policy_backs_off_exponentially_up_to_the_cap(scenario: Scenario) -> None:
@@ -390,3 +436,18 @@ def test_decorator_forms_and_misuse() -> None:
         retry_activity(RetryPolicy(1), wait_fixed=2)
     with pytest.raises(TypeError):
         activity_options(retry="three times")
+
+
+def test_random_draws_depend_only_on_the_run_and_the_attempt() -> None:
+    from types import SimpleNamespace
+
+    from botoflowx.workflow._retry import _attempt_rng
+
+    def draws(run_id: str, activity_id: str, attempt: int) -> list[float]:
+        runtime: Any = SimpleNamespace(workflow_execution=SimpleNamespace(run_id=run_id))
+        rng = _attempt_rng(runtime, activity_id, attempt)
+        return [rng.random() for _ in range(3)]
+
+    assert draws("run-a", "1", 1) == draws("run-a", "1", 1)
+    assert draws("run-a", "1", 1) != draws("run-a", "1", 2)
+    assert draws("run-a", "1", 1) != draws("run-b", "1", 1)
