@@ -156,7 +156,12 @@ class WorkflowRun:
         decisions: list[dict[str, Any]] = []
         payload_bytes = 0
         # Per activation, not per event: the replay core has already folded the
-        # events into jobs, so this loop's Python cost is per decision task.
+        # events into jobs, so this loop's Python cost is per decision boundary
+        # and a sticky hit (one boundary) costs the same at any history length.
+        # The collector is left alone on purpose: measured on 10k/25k-event
+        # cold replays, pausing it saved 3-16% and gc.freeze() nothing, while
+        # pausing a process-wide collector from concurrent decider threads
+        # would let reference cycles of busy workers pile up unboundedly.
         while (activation := replayer.next_activation()) is not None:
             for job in activation.jobs:
                 if job.payload is not None:
