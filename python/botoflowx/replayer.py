@@ -45,9 +45,9 @@ class History:
         events: The SWF history events, ids 1..n, with ``eventTimestamp`` as epoch
             seconds (the wire form).
         workflow_id: The run's workflow id ("" when the source did not say).
-        run_id: The run's run id ("" when the source did not say). Child workflow
-            ids default to ``"<run_id>:<n>"``, so replaying a run that started
-            children needs the real run id.
+        run_id: The run's run id ("" when the source did not say). Default child
+            workflow ids derive from it, so replaying a run that started children
+            needs the real run id.
     """
 
     events: list[dict[str, Any]]

@@ -78,6 +78,10 @@ def test_a_failed_workflow_exits_1_with_its_reason(cli: Any) -> None:
     assert "the workflow did not complete" in result.stdout
     assert "ValueError: bad input" in result.stdout
     assert "Traceback" not in result.stderr
+    as_json = cli("start", "FailingWorkflow", "--input", '["worse"]', "--wait", "--output", "json")
+    assert as_json.returncode == 1
+    answer = json.loads(as_json.stdout)
+    assert answer["status"] == "FAILED" and "ValueError: worse" in answer["error"]
 
 
 def test_an_unregistered_type_says_how_to_register_it(cli: Any) -> None:

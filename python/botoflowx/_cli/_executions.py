@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +28,7 @@ from botoflowx._cli._common import (
     require_domain,
     task_list_of,
 )
+from botoflowx._cli._history import show_value
 
 CLOSE_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "CONTINUED_AS_NEW", "TIMED_OUT")
 # How often ``start --wait`` asks whether the run closed.
@@ -157,8 +160,6 @@ def run_start(args: argparse.Namespace) -> int:
     connection: Connection = args.connection
     client = connection.client
     version = args.type_version or _only_version(client, domain, args.workflow_type)
-    import uuid
-
     request: dict[str, Any] = {
         "domain": domain,
         "workflowId": args.workflow_id or str(uuid.uuid4()),
@@ -171,9 +172,9 @@ def run_start(args: argparse.Namespace) -> int:
     if args.tag:
         request["tagList"] = list(args.tag)
     if args.execution_timeout is not None:
-        request["executionStartToCloseTimeout"] = str(int(-(-args.execution_timeout // 1)))
+        request["executionStartToCloseTimeout"] = str(math.ceil(args.execution_timeout))
     if args.task_timeout is not None:
-        request["taskStartToCloseTimeout"] = str(int(-(-args.task_timeout // 1)))
+        request["taskStartToCloseTimeout"] = str(math.ceil(args.task_timeout))
     try:
         run_id = client.start_workflow_execution(**request)["runId"]
     except Exception as exc:
@@ -245,6 +246,15 @@ def _start_error(exc: Exception, name: str, version: str, domain: str) -> Except
     return exc
 
 
+# The close status (as SWF names it) behind each error a handle raises.
+_CLOSE_STATUS_OF = {
+    "WorkflowFailedError": "FAILED",
+    "WorkflowTimedOutError": "TIMED_OUT",
+    "WorkflowTerminatedError": "TERMINATED",
+    "WorkflowCanceledError": "CANCELED",
+}
+
+
 def _wait_and_report(
     args: argparse.Namespace, client: Any, domain: str, started: Mapping[str, str]
 ) -> int:
@@ -278,7 +288,7 @@ def _wait_and_report(
         outcome = {
             **started,
             "runId": handle.run_id,
-            "status": type(exc).__name__.removeprefix("Workflow").removesuffix("Error").upper(),
+            "status": _CLOSE_STATUS_OF.get(type(exc).__name__, "FAILED"),
             "error": str(exc),
         }
         if args.output == "json":
@@ -291,8 +301,6 @@ def _wait_and_report(
     if args.output == "json":
         print_json({**started, "runId": handle.run_id, "status": "COMPLETED", "result": result})
     else:
-        from botoflowx._cli._history import show_value
-
         print_fields(
             [
                 ("workflow id", handle.workflow_id),
