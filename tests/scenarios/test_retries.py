@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +25,13 @@ from botoflowx.worker import (
     ThreadedWorkflowExecutor,
     WorkflowWorker,
 )
-from botoflowx.workflow import WorkflowDefinition, activity_options, execute, workflow_time
+from botoflowx.workflow import (
+    WorkflowDefinition,
+    activity_options,
+    execute,
+    get_context,
+    workflow_time,
+)
 
 from .conftest import ACTIVITY_TIMEOUTS, REGION, Scenario
 
@@ -104,6 +111,16 @@ class Flaky:
         Attempts.next(key)
         raise PermissionError("no access")
 
+    @activity(version="1.0", heartbeat_timeout=4, retry=RetryPolicy(1, maximum_attempts=5))
+    def spin(self, key: str) -> str:
+        Attempts.next(key)
+        context = get_context()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            context.heartbeat("spinning")  # raises CancellationError once canceled
+            time.sleep(0.02)
+        return "finished"
+
     @activity(version="1.0")
     def plain_fail(self, key: str) -> str:
         attempt = Attempts.next(key)
@@ -175,6 +192,21 @@ def full_replay_workers(scenario: Scenario, *definitions: type) -> Iterator[None
         assert runners.join(timeout=30) and deciders.join(timeout=30)
         runners.worker.close()
         deciders.worker.close()
+
+
+class CancelAttemptWorkflow(WorkflowDefinition):
+    """Cancels a retrying call while an attempt runs."""
+
+    @execute(version="1.0", execution_start_to_close_timeout=3600)
+    def run(self, key: str) -> Generator[Any, Any, Any]:
+        call = Flaky.spin(key)
+        yield workflow_time.sleep(1)
+        call.cancel()
+        try:
+            yield call
+        except CancelledError as err:
+            return type(err).__name__
+        return "not cancelled"
 
 
 def _timer_durations(scenario: Scenario, handle: Any) -> list[str]:
@@ -256,6 +288,17 @@ def test_random_waits_replay_identically(scenario: Scenario) -> None:
         assert handle.result(timeout=30) == ["ok", 3]
     durations = [int(d) for d in _timer_durations(scenario, handle)]
     assert len(durations) == 2 and all(1 <= d <= 60 for d in durations)
+
+
+def test_cancelling_a_retrying_call_cancels_the_attempt_in_flight(scenario: Scenario) -> None:
+    with scenario.workers([CancelAttemptWorkflow], [Flaky()]):
+        handle = scenario.start(lambda: CancelAttemptWorkflow.run("s13"))
+        # The 1 s timer fires in real time; the heartbeat throttle (2 s) bounds how
+        # late the activity sees the request.
+        assert handle.result(timeout=30) == "ActivityTaskCanceledError"
+    types = scenario.event_types(handle)
+    assert "ActivityTaskCancelRequested" in types and "ActivityTaskCanceled" in types
+    assert types.count("ActivityTaskScheduled") == 1  # a canceled attempt is not retried
 
 
 def test_the_retry_loop_replays_from_scratch(scenario: Scenario) -> None:

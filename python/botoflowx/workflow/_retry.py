@@ -673,11 +673,14 @@ def _retry_loop(
         try:
             result = yield future
         except CancelledError:
-            if future.done():
+            if future.cancelled():
                 raise  # the attempt itself was canceled: never retried
-            # This call was cancelled while the attempt runs: pass the request on and
-            # let the attempt end the call, as a plain ActivityFuture would.
-            future.cancel()
+            # This call was cancelled: pass the request on to the attempt (unless it
+            # already ended) and let the attempt's outcome end the call, as a plain
+            # ActivityFuture would: canceled, or its result if it finished first.
+            # No further attempt is made either way.
+            if not future.done():
+                future.cancel()
             result = yield future
             return result
         except Exception as error:
