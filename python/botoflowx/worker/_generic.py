@@ -76,13 +76,12 @@ def _resolve(found: Any, name: str, version: str) -> tuple[type, ExecuteMeta]:
 
 
 class DefinitionLookup(Mapping[TypeKey, tuple[type, ExecuteMeta]]):
-    """A read-only mapping ``(name, version) -> (definition class, ExecuteMeta)``
-    filled on demand by ``get_workflow``.
+    """A read-only mapping of ``(name, version)`` to definitions, filled by ``get_workflow``.
 
-    Found definitions are cached for the worker's lifetime (the same code keeps
-    serving the type, as on a plain WorkflowWorker); misses are asked again next time,
-    so definitions deployed later are found. Iteration covers the definitions found
-    so far.
+    Values are ``(definition class, ExecuteMeta)``, what the decider expects. Found
+    definitions are cached for the worker's lifetime (the same code keeps serving the
+    type, as on a plain WorkflowWorker); misses are asked again next time, so
+    definitions deployed later are found. Iteration covers the definitions found so far.
     """
 
     def __init__(self, get_workflow: GetWorkflow) -> None:
