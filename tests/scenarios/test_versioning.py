@@ -102,24 +102,25 @@ def markers(scenario: Scenario, handle: Any) -> list[str]:
     return [attrs["markerName"] for attrs in scenario.events(handle, "MarkerRecorded")]
 
 
-def leave_sticky_lists(scenario: Scenario) -> None:
-    # The stopped workers' sticky task lists hold the runs' next decision tasks until
-    # they time out (5 s schedule-to-start) and SWF puts them on the normal task list.
-    scenario.advance_clock(6)
+# No sticky cache: a run's next decision task must not wait on the task list of a
+# worker this test already stopped, and every task replays the run from the start.
+NO_CACHE = {"cache_size": 0}
 
 
 def test_patched_keeps_old_runs_on_the_old_branch(scenario: Scenario) -> None:
     later = f"{scenario.task_list}-later"
     acts = VersionActs()
     # 1. The old code runs the first step and schedules old_way, which nobody polls yet.
-    with scenario.workers([OldCode], [acts]):
+    with scenario.workers([OldCode], [acts], **NO_CACHE):
         old_run = scenario.start(lambda: OldCode.run(later))
         scenario.wait_for_event(old_run, "ActivityTaskScheduled", 2)
-    leave_sticky_lists(scenario)
 
     # 2. The patched code takes over: the old run replays its choice and finishes on it;
     #    a new run records the marker and takes the new branch.
-    with scenario.workers([PatchedCode], [acts]), scenario.workers([], [acts], task_list=later):
+    with (
+        scenario.workers([PatchedCode], [acts], **NO_CACHE),
+        scenario.workers([], [acts], task_list=later),
+    ):
         scenario.wait_for_event(old_run, "ActivityTaskCompleted", 2)
         new_run = scenario.start(lambda: PatchedCode.run(later))
         scenario.wait_for_event(new_run, "ActivityTaskCompleted", 2)
@@ -134,13 +135,11 @@ def test_patched_keeps_old_runs_on_the_old_branch(scenario: Scenario) -> None:
         for attrs in scenario.events(new_run, "ActivityTaskScheduled")
     ]
     assert scheduled == ["VersionActs.first", "VersionActs.new_way"]
-    leave_sticky_lists(scenario)
 
     # 3. With the patch deprecated, the run that recorded the marker replays from the
     #    start on a fresh worker and finishes; a brand new run also takes the new way.
-    with scenario.workers([DeprecatedCode], [acts]):
+    with scenario.workers([DeprecatedCode], [acts], **NO_CACHE):
         new_run.finish()
-        scenario.advance_clock(6)
         assert new_run.result(timeout=20) == ["new", "the new way"]
         newest = scenario.start(lambda: DeprecatedCode.run(later))
         scenario.wait_for_event(newest, "ActivityTaskCompleted", 2)
