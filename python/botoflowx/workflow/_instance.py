@@ -77,9 +77,9 @@ class _Activation(Protocol):
     time: float
     is_replaying: bool
     jobs: list[Any]
-    # Optional on test doubles: read with getattr and a default.
-    # started_event_id: int
-    # recorded_markers: list[tuple[str, str | None]]
+    # The replay core's Activation also carries ``started_event_id`` (the history size)
+    # and ``recorded_markers``; they are read with getattr so that hand-built activations
+    # without them (tools, older test doubles) still drive the engine.
 
 
 
