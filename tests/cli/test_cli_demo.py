@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import run_cli
+from cli_support import run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

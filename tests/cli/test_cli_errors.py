@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
-from conftest import fields, run_cli
+from cli_support import fields, run_cli
 
 
 def free_port() -> int:

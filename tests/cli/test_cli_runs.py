@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import CLI_DIR, WorkerProcess, fields, run_cli
+from cli_support import CLI_DIR, WorkerProcess, fields, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +276,7 @@ def test_waiting_shows_progress_on_a_terminal_only(
     import subprocess
     import sys
 
-    from conftest import cli_env
+    from cli_support import cli_env
 
     workflow_id = new_id()
     primary, secondary = pty.openpty()

@@ -9,8 +9,7 @@ import time
 import uuid
 
 import pytest
-
-from conftest import WorkerProcess, fields, run_cli
+from cli_support import WorkerProcess, fields, run_cli
 
 
 @pytest.fixture
