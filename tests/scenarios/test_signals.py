@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from botoflowx.activity import activities, activity
-from botoflowx.client._starter import get_workflow_handle
+from botoflowx.client import get_workflow_handle, workflow_starter
 from botoflowx.exceptions import SignalExternalWorkflowExecutionFailedError, WorkflowFailedError
 from botoflowx.workflow import (
     Future,
@@ -186,3 +186,15 @@ def test_attribute_call_of_an_unknown_signal_is_an_attribute_error(scenario: Sce
     handle = scenario.handle("wf", "run", definition=Mailbox)
     with pytest.raises(AttributeError, match="signals are"):
         handle.no_such_signal("x")
+
+
+def test_botoflow_style_signal_from_a_starter_block(scenario: Scenario) -> None:
+    with scenario.workers([Mailbox], [SignalActs()]):
+        handle = scenario.start(lambda: Mailbox.collect())
+        with workflow_starter(
+            None, "us-east-1", scenario.domain, endpoint_url=scenario.endpoint_url
+        ):
+            # A definition object built from ids is a handle inside the starter block.
+            Mailbox(WorkflowExecution(handle.workflow_id, handle.run_id)).note("hi")
+            get_workflow_handle(handle.workflow_id, handle.run_id).signal("Finish", 5)
+        assert handle.result(timeout=20) == [25, ["hi", "finish 5"]]
