@@ -49,6 +49,16 @@ class Copier:
             return "late"
         return [attempt, progress["copied"], total, context.heartbeat_details]
 
+    @activity(version="1.0", heartbeat_timeout=10, retry=RetryPolicy(1, maximum_attempts=2))
+    def bulky(self, payload: str) -> Any:
+        context = get_context()
+        if context.heartbeat_details is None and not Gates.beaten.is_set():
+            context.heartbeat("p" * 2000)
+            Gates.beaten.set()
+            Gates.release.wait(30)
+            return "late"
+        return [len(payload), context.heartbeat_details]
+
     @activity(version="1.0", heartbeat_timeout=10)
     def single_attempt(self) -> str:
         get_context().heartbeat("page 7")
@@ -73,6 +83,13 @@ class CopyWorkflow(WorkflowDefinition):
     @execute(version="1.0", execution_start_to_close_timeout=3600)
     def run(self, key: str) -> Generator[Any, Any, Any]:
         result = yield Copier.copy(key, 10)
+        return result
+
+
+class BulkyWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=3600)
+    def run(self, size: int) -> Generator[Any, Any, Any]:
+        result = yield Copier.bulky("b" * size)
         return result
 
 
@@ -105,6 +122,7 @@ def test_heartbeat_timeout_reports_the_last_details(scenario: Scenario) -> None:
         assert Gates.beaten.wait(20)
         scenario.advance_clock(11)
         assert handle.result(timeout=30) == ["HEARTBEAT", "page 7"]
+        Gates.release.set()  # end the stuck attempt now, not when the workers stop
     timed_out = scenario.events(handle, "ActivityTaskTimedOut")
     assert timed_out[0]["details"] == "page 7"
 
@@ -118,6 +136,7 @@ def test_a_retry_resumes_from_the_last_heartbeat(scenario: Scenario) -> None:
         scenario.advance_clock(1)  # the retry wait
         raw = default_converter().dumps({"copied": 3})
         assert handle.result(timeout=30) == [2, 3, 10, raw]
+        Gates.release.set()  # end the stuck attempt now, not when the workers stop
     types = scenario.event_types(handle)
     assert types.count("ActivityTaskScheduled") == 2
     timed_out = scenario.events(handle, "ActivityTaskTimedOut")
@@ -139,3 +158,19 @@ def test_a_heartbeating_activity_learns_of_its_cancellation(scenario: Scenario) 
     types = scenario.event_types(handle)
     assert "ActivityTaskCancelRequested" in types
     assert "ActivityTaskCanceled" in types
+
+
+def test_details_that_do_not_fit_the_next_input_are_dropped(scenario: Scenario) -> None:
+    # 31,500 characters of input plus 2,000 of details is over SWF's 32,768 limit:
+    # the retry still runs, without the details.
+    with scenario.workers([BulkyWorkflow], [Copier()]):
+        handle = scenario.start(lambda: BulkyWorkflow.run(31_500))
+        assert Gates.beaten.wait(20)
+        scenario.advance_clock(11)
+        scenario.wait_for_event(handle, "TimerStarted")
+        scenario.advance_clock(1)
+        assert handle.result(timeout=30) == [31_500, None]
+        Gates.release.set()  # end the stuck attempt now, not when the workers stop
+    scheduled = scenario.events(handle, "ActivityTaskScheduled")
+    assert len(scheduled) == 2
+    assert "__botoflowx_heartbeat_details__" not in scheduled[1]["input"]

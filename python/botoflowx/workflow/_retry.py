@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import logging
 import math
 import random
 from collections.abc import Callable, Generator, Iterable
@@ -29,6 +30,7 @@ from botoflowx.exceptions import (
     ActivityTaskTimedOutError,
     BotoflowError,
     CancelledError,
+    PayloadTooLargeError,
     ScheduleActivityTaskFailedError,
 )
 from botoflowx.workflow._coroutines import Task
@@ -51,6 +53,8 @@ __all__ = [
 ]
 
 F = TypeVar("F")
+
+log = logging.getLogger("botoflowx.workflow")
 
 # The keyword argument that carries the last heartbeat details of a timed-out attempt
 # into the next attempt's input. The activity worker removes it before calling the
@@ -715,7 +719,30 @@ def _retry_loop(
                 timer.cancel()
                 raise
         attempt += 1
-        attempt_kwargs = kwargs
-        if heartbeat_details is not None:
-            attempt_kwargs = {**kwargs, HEARTBEAT_DETAILS_KWARG: heartbeat_details}
-        future = runtime.schedule_activity(meta, args, attempt_kwargs)
+        future = _schedule_attempt(runtime, meta, args, kwargs, heartbeat_details)
+
+
+def _schedule_attempt(
+    runtime: WorkflowRuntime,
+    meta: ActivityMeta,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    heartbeat_details: str | None,
+) -> Future[Any]:
+    if heartbeat_details is None:
+        return runtime.schedule_activity(meta, args, kwargs)
+    try:
+        return runtime.schedule_activity(
+            meta, args, {**kwargs, HEARTBEAT_DETAILS_KWARG: heartbeat_details}
+        )
+    except PayloadTooLargeError:
+        # The details pushed an input near SWF's limit over it. Progress is an
+        # optimisation; the attempt itself must still run. (The size check comes
+        # before anything is emitted, so nothing is left half-scheduled.)
+        if not runtime.is_replaying():
+            log.warning(
+                "activity %s: the last heartbeat details do not fit in the input of its "
+                "next attempt (SWF's 32,768-character limit); retrying without them",
+                meta.name,
+            )
+        return runtime.schedule_activity(meta, args, kwargs)
