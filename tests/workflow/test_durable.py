@@ -319,3 +319,40 @@ def test_self_cancel_closes_the_run_as_canceled_even_when_execute_returns() -> N
     (out,) = Driver(CancelThenReturn).start()
     assert out.decision_type == "CancelWorkflowExecution"
     assert attrs(out) == {"details": "changed my mind"}
+
+
+class AbandonsChild(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def run(self, when: str) -> Generator[Any, Any, Any]:
+        starting = Signaller.run()
+        if when == "at once":
+            starting.cancel()
+        else:
+            yield workflow_time.sleep(1)
+            starting.cancel()
+        try:
+            yield starting
+        except Exception as err:  # the test reports whatever arrives
+            if when != "at once":
+                yield workflow_time.sleep(5)  # stay open while the child starts
+            return type(err).__name__
+        return "started"
+
+
+def test_a_child_cancelled_before_its_start_was_sent_never_starts() -> None:
+    (out,) = Driver(AbandonsChild).start("at once")
+    assert out.decision_type == "CompleteWorkflowExecution"
+    assert loads(attrs(out)["result"]) == "CancelledError"
+
+
+def test_a_child_cancelled_while_starting_is_asked_to_cancel_once_started() -> None:
+    d = Driver(AbandonsChild)
+    first = d.start("later")
+    assert [c.decision_type for c in first] == ["StartChildWorkflowExecution", "StartTimer"]
+    child_id = first[0].key
+    assert summary(d.activate(FakeJob("timer_fired", key="2"))) == [("StartTimer", "3", "")]
+    (request,) = d.activate(FakeJob("child_started", key=child_id, run_id="c1", name="Signaller"))
+    assert summary([request]) == [("RequestCancelExternalWorkflowExecution", "4", "")]
+    assert attrs(request) == {"workflowId": child_id, "runId": "c1", "control": "4"}
+    (done,) = d.activate(FakeJob("timer_fired", key="3"))
+    assert loads(attrs(done)["result"]) == "CancelledError"

@@ -149,5 +149,32 @@ class ChildWorkflowFuture(Future[Any]):
         """The child's workflow type name."""
         return self._command.name
 
+    def cancel(self, msg: str | None = None) -> bool:
+        """Stop waiting for the child to start; False when it already started or failed.
+
+        If the start decision was not sent yet it is withdrawn and no child runs. If it
+        was, the child is asked to cancel (RequestCancelExternalWorkflowExecution) as soon
+        as it has started. Either way this future is cancelled at once. To cancel a child
+        that already started, call ``cancel()`` on its handle.
+        """
+        if self.done():
+            return False
+        if self._instance._withdraw(self._command):
+            self._instance._children.pop(self.workflow_id, None)
+            error = CancelledError(
+                msg or f"child workflow {self.workflow_id} was cancelled before it was started"
+            )
+            self._set_cancelled(error)
+            self.result_future._set_cancelled(error)
+            return True
+        self._set_cancelled(
+            CancelledError(
+                msg
+                or f"child workflow {self.workflow_id} was cancelled while starting; it is "
+                "asked to cancel once it has started"
+            )
+        )
+        return True
+
     def _describe(self) -> str:
         return f" {self.workflow_id}"

@@ -722,6 +722,11 @@ class WorkflowInstance(WorkflowRuntime):
             return
         handle._workflow_result = future.result_future
         future.handle = handle
+        if future.cancelled():
+            # The code gave up on the child while its start was in flight: now that it
+            # runs, ask it to cancel (its outcome still reaches result_future).
+            self.cancel_workflow(handle, "")
+            return
         future.set_result(handle)
 
     def _apply_start_child_failed(self, job: _Job) -> None:
