@@ -356,3 +356,22 @@ def test_a_child_cancelled_while_starting_is_asked_to_cancel_once_started() -> N
     assert attrs(request) == {"workflowId": child_id, "runId": "c1", "control": "4"}
     (done,) = d.activate(FakeJob("timer_fired", key="3"))
     assert loads(attrs(done)["result"]) == "CancelledError"
+
+
+class StopsWaitingForChild(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def run(self) -> Generator[Any, Any, Any]:
+        child = yield Signaller.run()
+        child.workflow_result.cancel()
+        yield workflow_time.sleep(5)
+        return "moved on"
+
+
+def test_a_child_outcome_nobody_waits_for_is_dropped_quietly() -> None:
+    d = Driver(StopsWaitingForChild)
+    (start,) = d.start()
+    out = d.activate(FakeJob("child_started", key=start.key, run_id="c1", name="Signaller"))
+    assert summary(out) == [("StartTimer", "2", "")]
+    assert d.activate(FakeJob("child_completed", key=start.key, run_id="c1", payload="1")) == []
+    (done,) = d.activate(FakeJob("timer_fired", key="2"))
+    assert loads(attrs(done)["result"]) == "moved on"

@@ -746,10 +746,14 @@ class WorkflowInstance(WorkflowRuntime):
             future.result_future.set_exception(error)
             future.result_future._exception_retrieved = True
 
-    def _child_result(self, job: _Job) -> ChildWorkflowFuture:
+    def _child_result(self, job: _Job) -> ChildWorkflowFuture | None:
         future = self._children.pop(job.key, None)
         if future is None:
             raise self._unknown(job, "child workflow")
+        if future.result_future.done():
+            # The code cancelled its wait for the result; the outcome has no one to go to.
+            log.debug("workflow %s: child %s closed (%s)", self._execution, job.key, job.kind)
+            return None
         return future
 
     @staticmethod
@@ -763,6 +767,8 @@ class WorkflowInstance(WorkflowRuntime):
 
     def _apply_child_completed(self, job: _Job) -> None:
         future = self._child_result(job)
+        if future is None:
+            return
         try:
             value = (
                 None
@@ -776,6 +782,8 @@ class WorkflowInstance(WorkflowRuntime):
 
     def _apply_child_failed(self, job: _Job) -> None:
         future = self._child_result(job)
+        if future is None:
+            return
         cause: BaseException | None = None
         if job.details:
             try:
@@ -796,6 +804,8 @@ class WorkflowInstance(WorkflowRuntime):
 
     def _apply_child_timed_out(self, job: _Job) -> None:
         future = self._child_result(job)
+        if future is None:
+            return
         future.result_future.set_exception(
             ChildWorkflowTimedOutError(
                 timeout_type=job.cause, **self._child_error_kwargs(future, job)
@@ -804,12 +814,16 @@ class WorkflowInstance(WorkflowRuntime):
 
     def _apply_child_canceled(self, job: _Job) -> None:
         future = self._child_result(job)
+        if future is None:
+            return
         future.result_future._set_cancelled(
             ChildWorkflowCanceledError(details=job.details, **self._child_error_kwargs(future, job))
         )
 
     def _apply_child_terminated(self, job: _Job) -> None:
         future = self._child_result(job)
+        if future is None:
+            return
         future.result_future.set_exception(
             ChildWorkflowTerminatedError(**self._child_error_kwargs(future, job))
         )
