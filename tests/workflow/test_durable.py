@@ -375,3 +375,15 @@ def test_a_child_outcome_nobody_waits_for_is_dropped_quietly() -> None:
     assert d.activate(FakeJob("child_completed", key=start.key, run_id="c1", payload="1")) == []
     (done,) = d.activate(FakeJob("timer_fired", key="2"))
     assert loads(attrs(done)["result"]) == "moved on"
+
+
+class CancelsWithHugeDetails(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=600)
+    def run(self) -> Any:
+        self.cancel("d" * 40_000)
+
+
+def test_oversize_cancel_details_raise_at_the_call() -> None:
+    (out,) = Driver(CancelsWithHugeDetails).start()
+    assert out.decision_type == "FailWorkflowExecution"
+    assert attrs(out)["reason"].startswith("PayloadTooLargeError: the encoded details of")

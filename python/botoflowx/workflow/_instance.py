@@ -329,6 +329,8 @@ class WorkflowInstance(WorkflowRuntime):
         RequestCancelExternalWorkflowExecutionFailedError).
         """
         if target is self._definition:
+            if details:
+                check_payload(details, "details", "WorkflowDefinition.cancel()")
             self._cancel_details = details or None
             # The run closes as canceled once the @execute method ends, even when it
             # returns right after this call (botoflow's semantics), unless it fails.
