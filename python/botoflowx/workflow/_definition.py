@@ -483,6 +483,7 @@ class WorkflowDefinition(metaclass=_WorkflowDefinitionMeta):
 
         Raises:
             NotInWorkflowError: called outside workflow code.
+            PayloadTooLargeError: ``details`` is over 32,768 characters.
         """
         return current_runtime("WorkflowDefinition.cancel()").cancel_workflow(self, details)
 
