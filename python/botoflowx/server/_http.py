@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
-import re
 import socket
 import sys
 import threading
@@ -56,20 +54,8 @@ _MAX_HEADER_LINE = 65536
 _MAX_HEADERS = 100
 # Upper bound for one chunk-size line of a chunked body (hex size plus extensions).
 _MAX_CHUNK_LINE = 4096
-# One header field line: a name that neither starts nor ends with whitespace and holds
-# no colon, a colon, and the value with the whitespace around it stripped. \\s under
-# re.ASCII is exactly the whitespace bytes.strip() removes, so a head decoded as
-# latin-1 splits the same way the bytes would.
-_WS = r"[ \t\r\x0b\x0c]"
-_HEADER_FIELD = re.compile(
-    rf"^([^\s:](?:[^:\n]*[^\s:])?):{_WS}*([^\n]*?){_WS}*\n?$", re.ASCII | re.MULTILINE
-)
 
 _SERVER_NAME = "botoflowx"
-# See _next_request_id: the first 24 characters of a UUID4 ("xxxxxxxx-xxxx-4xxx-yxxx-").
-_REQUEST_ID_PREFIX = str(uuid.uuid4())[:24]
-# next() on itertools.count is atomic under the GIL, so handler threads can share it.
-_REQUEST_COUNTER = itertools.count(1)
 # Long polls: they may wait for a minute, so shutdown wakes them rather than waiting.
 _POLL_OPERATIONS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
 
@@ -109,31 +95,24 @@ class RequestHeaders:
     generality (no folding, no MIME), so the front parses the head itself.
     """
 
-    __slots__ = ("_by_name", "_items")
+    __slots__ = ("_first", "_items")
 
     def __init__(self, items: list[tuple[str, str]]) -> None:
         self._items = items
-        # Every value per lower-cased name, built once: lookups then cost one
-        # dict access instead of lower-casing every field name again.
-        by_name: dict[str, list[str]] = {}
+        first: dict[str, str] = {}
         for name, value in items:
-            key = name.lower()
-            values = by_name.get(key)
-            if values is None:
-                by_name[key] = [value]
-            else:
-                values.append(value)
-        self._by_name = by_name
+            first.setdefault(name.lower(), value)
+        self._first = first
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """Return the first value of ``name`` (any case), or ``default``."""
-        values = self._by_name.get(name.lower())
-        return values[0] if values is not None else default
+        return self._first.get(name.lower(), default)
 
     def get_all(self, name: str) -> list[str] | None:
         """Return every value of ``name`` (any case) in order, or None if absent."""
-        values = self._by_name.get(name.lower())
-        return list(values) if values is not None else None
+        lower = name.lower()
+        values = [value for key, value in self._items if key.lower() == lower]
+        return values or None
 
     def items(self) -> list[tuple[str, str]]:
         """Return every (name, value) field in the order received."""
@@ -349,26 +328,24 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             )
             return False
         self.command, self.path, self.request_version = command, path, version
-        head = self._read_head()
-        if head is None:
-            return False
-        # One regex pass over the whole head instead of a dozen byte operations per
-        # line: this runs for every request, and per-line Python work dominated it.
-        block, line_count = head
-        items = _HEADER_FIELD.findall(block.decode("latin-1"))
-        if len(items) != line_count:
+        items: list[tuple[str, str]] = []
+        while True:
+            line = self.rfile.readline(_MAX_HEADER_LINE + 1)
+            if len(line) > _MAX_HEADER_LINE:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(items) >= _MAX_HEADERS:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+                return False
+            name, colon, value = line.partition(b":")
             # Folded lines and whitespace around a field name are obsolete syntax
             # that proxies read differently: refuse them rather than guess.
-            bad = next(
-                (
-                    line
-                    for line in block.split(b"\n")
-                    if not _HEADER_FIELD.fullmatch(line.decode("latin-1") + "\n")
-                ),
-                block,
-            )
-            self.send_error(HTTPStatus.BAD_REQUEST, f"Malformed header line {bad[:80]!r}")
-            return False
+            if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Malformed header line {line[:80]!r}")
+                return False
+            items.append((name.decode("latin-1"), value.strip().decode("latin-1")))
         headers = RequestHeaders(items)
         self.request_headers = headers
         connection = (headers.get("Connection") or "").lower()
@@ -384,42 +361,6 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
         ):
             return False
         return True
-
-    def _read_head(self) -> tuple[bytes, int] | None:
-        """Read the header section up to and including its empty line.
-
-        Returns:
-            The field lines as one block (line endings kept) and how many lines it
-            holds; or None when the head broke a limit (an error has been sent).
-        """
-        rfile = self.rfile
-        # Fast path: a client's head normally arrives whole in the first segment, so
-        # it is taken from the read buffer with one search and one read instead of a
-        # readline per field. It applies only to a head with CRLF line endings that
-        # is already buffered and within the limits; anything else takes the line loop.
-        # StreamRequestHandler makes rfile a BufferedReader (rbufsize is -1 by default).
-        peek = getattr(rfile, "peek", None)
-        buffered: bytes = peek(1) if peek is not None else b""
-        end = buffered.find(b"\r\n\r\n")
-        if end > 0 and end + 2 <= _MAX_HEADER_LINE:
-            block = buffered[: end + 2]
-            line_count = block.count(b"\r\n")
-            if block.count(b"\n") == line_count and line_count <= _MAX_HEADERS:
-                rfile.read(end + 4)
-                return block, line_count
-        lines: list[bytes] = []
-        while True:
-            line = rfile.readline(_MAX_HEADER_LINE + 1)
-            if len(line) > _MAX_HEADER_LINE:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
-                return None
-            if line == b"\r\n" or line == b"\n" or not line:
-                break
-            if len(lines) >= _MAX_HEADERS:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
-                return None
-            lines.append(line)
-        return b"".join(lines), len(lines)
 
     def finish(self) -> None:
         try:
@@ -491,7 +432,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
     # -- the request pipeline -------------------------------------------------------------
 
     def _handle_post(self) -> None:
-        request_id = _next_request_id()
+        request_id = str(uuid.uuid4())
         started = time.perf_counter()
         operation = "-"
         try:
@@ -724,15 +665,6 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - " + format, self.address_string(), *args)
-
-
-def _next_request_id() -> str:
-    """A UUID-shaped ``x-amzn-RequestId``, unique within the process and across restarts.
-
-    A random per-process prefix plus a counter: uuid4 reads the OS's random source
-    on every call, which showed in profiles of the request path.
-    """
-    return f"{_REQUEST_ID_PREFIX}{next(_REQUEST_COUNTER) & 0xFFFFFFFFFFFF:012x}"
 
 
 def _engine(server: SWFHTTPServer) -> EngineLike:
