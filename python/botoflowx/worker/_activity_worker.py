@@ -11,7 +11,8 @@ from typing import Any
 from botoflowx.activity._context import ActivityContext, ActivityTask, installed_context
 from botoflowx.activity._meta import collect_activities
 from botoflowx.client._errors import is_unknown_resource
-from botoflowx.client._swf import SessionLike
+from botoflowx.client._swf import SessionLike, transport_for_target
+from botoflowx.client._transport import RawActivityClient
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
 from botoflowx.exceptions import (
     CancellationError,
@@ -89,6 +90,27 @@ class ActivityWorker(BaseWorker):
             identity=identity,
         )
         self._activities = _host(activity_objects)
+        # Issue 5 (the hot path): polls, answers and heartbeats go through the
+        # raw transport (client/_transport.py, boto3-shaped) instead of botocore's
+        # serializer and parser; registration stays on the boto3 client.
+        self._activity_client: RawActivityClient | None = None
+
+    @property
+    def activity_client(self) -> RawActivityClient:
+        """The per-task SWF calls (poll, answers, heartbeats) over the raw transport."""
+        target = self.target
+        with self._lock:
+            if self._activity_client is None:
+                self._activity_client = RawActivityClient(transport_for_target(target))
+            return self._activity_client
+
+    def close(self) -> None:
+        """Close the worker's HTTP connections."""
+        super().close()
+        with self._lock:
+            raw, self._activity_client = self._activity_client, None
+        if raw is not None:
+            raw.transport.close()
 
     @property
     def activity_types(self) -> list[TypeKey]:
@@ -112,7 +134,7 @@ class ActivityWorker(BaseWorker):
         Returns:
             The task, or None when the poll came back empty.
         """
-        response = self.poll_client.poll_for_activity_task(
+        response = self.activity_client.poll_for_activity_task(
             domain=self.domain, taskList={"name": self.task_list}, identity=self.identity
         )
         # An empty poll has no token (moto, our server) or an empty one (docs).
@@ -180,7 +202,7 @@ class ActivityWorker(BaseWorker):
             task = dataclasses.replace(task, heartbeat_details=str(details))
         context = ActivityContext(
             task,
-            self.client,
+            self.activity_client,
             worker=self,
             heartbeat_timeout=_seconds(getattr(hosted.meta, "heartbeat_timeout", None)),
             encode_details=converter.dumps,
@@ -235,7 +257,7 @@ class ActivityWorker(BaseWorker):
 
     def _respond(self, method: str, task: ActivityTask, **kwargs: Any) -> None:
         try:
-            getattr(self.client, method)(taskToken=task.token, **kwargs)
+            getattr(self.activity_client, method)(taskToken=task.token, **kwargs)
         except Exception as exc:
             if is_unknown_resource(exc):
                 log.info(
