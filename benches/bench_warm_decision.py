@@ -7,9 +7,10 @@ its 6 new events (what the sticky decider reads on a hit): parse, ``Replayer.ext
 activation, the decision diff, the decisions. The figure is the thread CPU time per task; the
 goal is under 1 ms and flat across lengths.
 
-The worker's sticky cache (``botoflowx.worker._sticky``) is built in the same session as this
-benchmark; until it lands this measures the same steps with the objects the cache keeps: a
-long-lived ``Replayer`` and ``WorkflowInstance`` fed each delta with ``extend``.
+The object measured is what the worker's sticky cache keeps per run,
+``botoflowx.worker._decider.WorkflowRun`` (its ``Replayer`` and ``WorkflowInstance``), fed each
+delta through ``WorkflowRun.decide``; the page fetch over HTTP is not included (see
+``bench_lifetime.py`` for the whole decider).
 
 Correct means every warm task answered exactly one ScheduleActivityTask for the next activity.
 """
@@ -32,44 +33,35 @@ GOAL_MS = 1.0
 
 
 class WarmRun:
-    """A cached workflow run: the replay state and the live instance, kept across tasks."""
+    """A cached workflow run, as the sticky cache keeps it: a ``WorkflowRun`` kept across tasks."""
 
     def __init__(self, first_pages: list[bytes], started_event_id: int) -> None:
         """Replay the run in full from ``first_pages`` (the cache-miss path)."""
         from historygen import RUN_ID, WORKFLOW_ID
         from workloads import SeqWorkflow
 
-        from botoflowx._replay import DecisionTaskPage, Replayer
-        from botoflowx.workflow._instance import WorkflowInstance
+        from botoflowx._replay import DecisionTaskPage
+        from botoflowx.worker._decider import WorkflowRun
 
         self._parse = DecisionTaskPage.parse
-        self.replayer = Replayer()
-        self.replayer.extend([self._parse(page) for page in first_pages], started_event_id)
-        started = self.replayer.workflow_started
-        assert started is not None
-        (meta,) = SeqWorkflow.__workflow_types__.values()
-        self.instance = WorkflowInstance(
-            SeqWorkflow, meta, workflow_id=WORKFLOW_ID, run_id=RUN_ID, started=started
-        )
-        self.initial_decisions = self._drain()
-
-    def _drain(self) -> list[dict[str, Any]]:
-        decisions: list[dict[str, Any]] = []
-        replayer, instance = self.replayer, self.instance
-        while (activation := replayer.next_activation()) is not None:
-            commands = instance.activate(activation)
-            new = replayer.complete_activation([command.as_replay_tuple() for command in commands])
-            decisions.extend(commands[index].decision for index in new)
-        return decisions
+        definitions = {
+            key: (SeqWorkflow, meta) for key, meta in SeqWorkflow.__workflow_types__.items()
+        }
+        self.run = WorkflowRun(definitions, workflow_id=WORKFLOW_ID, run_id=RUN_ID)
+        pages = [self._parse(page) for page in first_pages]
+        self.initial_decisions = self.run.decide(pages, started_event_id).decisions
 
     def decide(self, body: bytes, started_event_id: int) -> list[dict[str, Any]]:
         """One warm decision task: raw delta bytes in, new decisions out."""
-        self.replayer.extend([self._parse(body)], started_event_id)
-        return self._drain()
+        return self.run.decide([self._parse(body)], started_event_id).decisions
+
+    def estimated_bytes(self) -> int:
+        """The sticky cache's own estimate of the run's memory."""
+        return self.run.estimated_bytes()
 
     def close(self) -> None:
-        """Discard the instance's coroutines."""
-        self.instance.close()
+        """Discard the run's coroutines."""
+        self.run.close()
 
 
 def measure(k: int, tasks: int) -> dict[str, Any]:
@@ -109,15 +101,6 @@ def measure(k: int, tasks: int) -> dict[str, Any]:
     }
 
 
-def sticky_api_available() -> bool:
-    """Whether the worker's sticky cache module has landed."""
-    try:
-        import botoflowx.worker._sticky  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; exits 1 when a result was wrong."""
     import historygen
@@ -143,8 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "warm_decision",
         "environment": environment(),
         "config": {"tasks": tasks, "sizes": sizes},
-        "implementation": "Replayer+WorkflowInstance kept across tasks (sticky cache equivalent)",
-        "sticky_module_present": sticky_api_available(),
+        "implementation": "botoflowx.worker._decider.WorkflowRun kept across tasks",
         "rows": rows,
         "goals": {
             "under_1ms": max(medians) < GOAL_MS,
