@@ -128,7 +128,11 @@ def botoflow_method(parsed_pages: list[dict[str, Any]]) -> Callable[[], list[dic
                 result = yield SeqActivities.step(index, PAD)
             botoflow.return_(result)
 
-    by_token = {page.get("nextPageToken"): page for page in parsed_pages}
+    # The page each nextPageToken leads to, as SWF's paging would hand it out.
+    following = {
+        page["nextPageToken"]: parsed_pages[index + 1]
+        for index, page in enumerate(parsed_pages[:-1])
+    }
 
     class PagesPoller(DecisionTaskPoller):  # type: ignore[misc]
         """Hands out the prepared pages; botoflow's EventsIterator follows nextPageToken."""
@@ -136,14 +140,7 @@ def botoflow_method(parsed_pages: list[dict[str, Any]]) -> Callable[[], list[dic
         def single_poll(self, next_page_token: str | None = None) -> dict[str, Any]:
             if next_page_token is None:
                 return parsed_pages[0]
-            index = next(
-                i
-                for i, page in enumerate(parsed_pages)
-                if page.get("nextPageToken") == next_page_token
-            )
-            return parsed_pages[index + 1]
-
-    del by_token
+            return following[next_page_token]
 
     class Client:
         def __init__(self) -> None:
