@@ -26,7 +26,11 @@ TOP_LEVEL = {
     "WorkflowCanceledError", "ChildWorkflowError", "ChildWorkflowFailedError",
     "ChildWorkflowTimedOutError", "ChildWorkflowTerminatedError", "ChildWorkflowCanceledError",
     "StartChildWorkflowExecutionFailedError",
+    "retry_activity", "retry_on_exception", "GenericWorkflowWorker",
+    "MultiprocessingWorkflowExecutor", "MultiprocessingActivityExecutor", "BotoflowFilter",
+    "WorkflowReplayer", "ManualActivityCompletionClient", "RetryError",
     # botoflowx additions
+    "RetryPolicy", "ReplayFilter", "patched", "deprecate_patch", "get_workflow_handle",
     "ActivityContext", "WorkflowExecutionHandle", "ContinuedAsNew", "SWFError", "make_swf_client",
 }  # fmt: skip
 
