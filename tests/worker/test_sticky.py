@@ -188,3 +188,79 @@ def test_reverse_walk_stops_once_the_cached_events_are_reached() -> None:
     assert not reached_cached_events([], 20)
     # Ascending pages work too.
     assert reached_cached_events([Page(100, 1, 100)], 20)
+
+
+class LaneWorker:
+    """A fake workflow worker with a shared and a sticky list, scripted by the test."""
+
+    task_list = "fake-tl"
+    sticky_enabled = True
+
+    def __init__(self) -> None:
+        self.shared: list[str] = ["shared-1"]
+        self.sticky: list[str] = ["sticky-1", "sticky-2"]
+        self.lock = threading.Lock()
+        self.handled: list[str] = []
+        self.events: list[str] = []
+        self.release_shared = threading.Event()
+
+    def ensure_registered(self) -> None:
+        pass
+
+    def _pop(self, queue: list[str]) -> str | None:
+        with self.lock:
+            item = queue.pop(0) if queue else None
+        if item is None:
+            threading.Event().wait(0.01)  # an empty long poll
+        return item
+
+    def poll(self) -> str | None:
+        return self._pop(self.shared)
+
+    def poll_sticky(self) -> str | None:
+        return self._pop(self.sticky)
+
+    def handle(self, task: str) -> None:
+        if task.startswith("shared"):
+            assert self.release_shared.wait(10)
+        with self.lock:
+            self.handled.append(task)
+
+    def start_sticky(self) -> None:
+        self.events.append("start_sticky")
+
+    def stop_sticky(self) -> None:
+        self.events.append("stop_sticky")
+
+    def evict_all(self) -> int:
+        self.events.append("evict_all")
+        return 0
+
+
+def test_the_sticky_lane_has_its_own_slots_and_shutdown_order() -> None:
+    from botoflowx.worker import ThreadedWorkflowExecutor
+
+    worker = LaneWorker()
+    executor = ThreadedWorkflowExecutor(worker)
+    executor.start(pollers=1, workers=1)
+    try:
+        # The shared lane's one slot is held by a blocked task, yet sticky
+        # tasks are still taken and decided at once.
+        deadline = threading.Event()
+        for _ in range(500):
+            with worker.lock:
+                if worker.handled == ["sticky-1", "sticky-2"]:
+                    break
+            deadline.wait(0.01)
+        assert worker.handled == ["sticky-1", "sticky-2"]
+        assert executor.in_flight == 1
+        assert worker.events == ["start_sticky"]
+        executor.stop()
+        assert worker.events == ["start_sticky", "stop_sticky"]
+        worker.release_shared.set()
+        assert executor.join(timeout=10)
+    finally:
+        worker.release_shared.set()
+        executor.stop(wait=True, timeout=10)
+    assert worker.events[:3] == ["start_sticky", "stop_sticky", "evict_all"]
+    assert sorted(worker.handled) == ["shared-1", "sticky-1", "sticky-2"]

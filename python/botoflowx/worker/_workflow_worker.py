@@ -392,7 +392,6 @@ class WorkflowWorker(BaseWorker):
             )
             self._respond(task, decisions)
             return
-        run: WorkflowRun | None = None
         try:
             run, decisions = self._decide(task, key)
         except NonDeterminismError as exc:
