@@ -224,6 +224,16 @@ class StickyCache(Generic[K, V]):
                     self._bytes -= old_size
                     self._evictions += 1
                     dropped.append(old)
+            if dropped:
+                log.debug(
+                    "sticky cache dropped %d run(s) (bounds: %d runs, %d bytes; now %d runs, "
+                    "%d bytes estimated)",
+                    len(dropped),
+                    self.max_entries,
+                    self.max_bytes,
+                    len(self._entries),
+                    self._bytes,
+                )
         _close_all(dropped, "evicted")
 
     def discard(self, key: K) -> None:
