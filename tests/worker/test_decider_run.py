@@ -10,7 +10,7 @@ from test_integration import HelloWorkflow
 from test_replay import ChangedHelloWorkflow, all_events, definitions_for, load_fixture
 
 from botoflowx._replay import DecisionTaskPage, NonDeterminismError, ReplayError
-from botoflowx.worker._decider import RUN_BASE_BYTES, WorkflowRun, decide
+from botoflowx.worker._decider import ACTIVATION_SLOT_BYTES, RUN_BASE_BYTES, WorkflowRun, decide
 
 
 def page_of(events: list[dict[str, Any]], *, reverse: bool = False) -> DecisionTaskPage:
@@ -108,3 +108,26 @@ def test_an_unknown_type_fails_the_run_and_closes_it() -> None:
     result = run.decide([page_of([e for e in events if e["eventId"] <= first])], first)
     assert [d["decisionType"] for d in result.decisions] == ["FailWorkflowExecution"]
     assert run.closed
+
+
+def test_memory_estimate_counts_the_replay_cores_queue_after_a_full_replay() -> None:
+    events = all_events(load_fixture())
+    steps = boundaries(events)
+    last = steps[-1]
+    full = new_run()
+    full.decide([page_of([e for e in events if e["eventId"] <= last])], last)
+    stepwise = new_run()
+    applied = 0
+    for started in steps:
+        stepwise.decide(
+            [page_of([e for e in events if applied < e["eventId"] <= started])], started
+        )
+        applied = started
+    assert (full.peak_activations, stepwise.peak_activations) == (len(steps), 1)
+    # The core keeps a queue sized for the longest batch (a power of two).
+    slots = 1 << (len(steps) - 1).bit_length()
+    assert (
+        full.estimated_bytes() - stepwise.estimated_bytes() == (slots - 1) * ACTIVATION_SLOT_BYTES
+    )
+    full.close()
+    stepwise.close()
