@@ -70,7 +70,8 @@ cmd_test() {
     cargo test --workspace -q
     cmd_lint
     log "pytest"
-    "$PY" -m pytest "$@"
+    # Several processes: most tests wait on sockets and test clocks, not the CPU.
+    "$PY" -m pytest -n "${BOTOFLOWX_TEST_WORKERS:-4}" --durations=15 "$@"
 }
 
 cmd_bench() {

@@ -247,9 +247,11 @@ def test_the_sticky_lane_has_its_own_slots_and_shutdown_order() -> None:
         # The shared lane's one slot is held by a blocked task, yet sticky
         # tasks are still taken and decided at once.
         deadline = threading.Event()
-        for _ in range(500):
+        for _ in range(1000):
             with worker.lock:
-                if worker.handled == ["sticky-1", "sticky-2"]:
+                # Wait for both facts: under load the shared poller may take its
+                # task only after the sticky lane has already finished both.
+                if worker.handled == ["sticky-1", "sticky-2"] and executor.in_flight == 1:
                     break
             deadline.wait(0.01)
         assert worker.handled == ["sticky-1", "sticky-2"]
