@@ -71,7 +71,8 @@ cmd_test() {
     cmd_lint
     log "pytest"
     # Several processes: most tests wait on sockets and test clocks, not the CPU.
-    "$PY" -m pytest -n "${BOTOFLOWX_TEST_WORKERS:-4}" --durations=15 "$@"
+    # loadfile keeps a file's tests on one worker, in order (some share a server).
+    "$PY" -m pytest -n "${BOTOFLOWX_TEST_WORKERS:-4}" --dist loadfile --durations=15 "$@"
 }
 
 cmd_bench() {

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from botoflowx._cli._common import non_negative_float
+
 EXIT_OK = 0
 EXIT_USAGE = 2
 
@@ -20,16 +22,6 @@ SERVER_DESCRIPTION = (
     "Run the embedded SWF-compatible server. Point boto3 at the printed endpoint_url; "
     "any credentials and region work unless --auth-keys-file is given."
 )
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0: {text!r}")
-    return value
 
 
 def _port(text: str) -> int:
@@ -61,7 +53,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--long-poll-seconds",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=60.0,
         metavar="SECONDS",
         help="how long an empty poll waits (default: %(default)s)",

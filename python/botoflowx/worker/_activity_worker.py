@@ -155,19 +155,6 @@ class ActivityWorker(BaseWorker):
             ),
         )
 
-    def run_once(self) -> bool:
-        """Register if needed, poll once and run the task if one came.
-
-        Returns:
-            True when a task was received and handled.
-        """
-        self.ensure_registered()
-        task = self.poll()
-        if task is None:
-            return False
-        self.handle(task)
-        return True
-
     # -- running ------------------------------------------------------------------------------
 
     def handle(self, task: ActivityTask) -> None:

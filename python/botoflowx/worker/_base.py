@@ -109,6 +109,29 @@ class BaseWorker:
                 self._poll_client = client_for_target(target, long_poll=True)
             return self._poll_client
 
+    # -- one step ----------------------------------------------------------------------------
+
+    def poll(self) -> Any:
+        """Long-poll once; return the task, or None when the poll came back empty."""
+        raise NotImplementedError
+
+    def handle(self, task: Any) -> None:
+        """Run one task and answer SWF; never raises for errors of user code."""
+        raise NotImplementedError
+
+    def run_once(self) -> bool:
+        """Register if needed, poll once and handle the task if one came.
+
+        Returns:
+            True when a task was received and handled.
+        """
+        self.ensure_registered()
+        task = self.poll()
+        if task is None:
+            return False
+        self.handle(task)
+        return True
+
     # -- registration ----------------------------------------------------------------------
 
     def ensure_registered(self) -> None:

@@ -355,19 +355,6 @@ class WorkflowWorker(BaseWorker):
                 return pages
             params = dict(params, nextPageToken=page.next_page_token)
 
-    def run_once(self) -> bool:
-        """Register if needed, poll the shared list once and decide the task if one came.
-
-        Returns:
-            True when a task was received and handled.
-        """
-        self.ensure_registered()
-        task = self.poll()
-        if task is None:
-            return False
-        self.handle(task)
-        return True
-
     # -- deciding ---------------------------------------------------------------------------
 
     def handle(self, task: DecisionTask) -> None:
