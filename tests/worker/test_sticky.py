@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -266,3 +267,25 @@ def test_the_sticky_lane_has_its_own_slots_and_shutdown_order() -> None:
         executor.stop(wait=True, timeout=10)
     assert worker.events[:3] == ["start_sticky", "stop_sticky", "evict_all"]
     assert sorted(worker.handled) == ["shared-1", "sticky-1", "sticky-2"]
+
+
+def test_take_waits_for_a_checked_out_run_to_come_back() -> None:
+    # SWF can hand out a run's next task before the thread that answered the
+    # previous one put the run back: the next take waits for it (a hit, not a
+    # full replay), and gives up after its wait.
+    runs = cache()
+    run = Run("r")
+    assert runs.take("k") is None  # checked out: a miss, decided by full replay
+    got: list[Run | None] = []
+    taker = threading.Thread(target=lambda: got.append(runs.take("k", wait=10)))
+    taker.start()
+    time.sleep(0.05)
+    assert got == []  # waiting for the first checkout to end
+    runs.put("k", run)
+    taker.join(5)
+    assert got == [run]
+    # The taker holds it now; once released, a take finds nothing and does not wait.
+    runs.release("k")
+    started = time.monotonic()
+    assert runs.take("k", wait=10) is None
+    assert time.monotonic() - started < 5

@@ -148,7 +148,10 @@ class StickyCache(Generic[K, V]):
 
     A run is *taken out* while a task is decided on it (:meth:`take`) and put
     back after the answer was accepted (:meth:`put`). So no two threads ever
-    touch one run, and a run whose answer failed is simply never put back.
+    touch one run, and a run whose answer failed is simply never put back
+    (:meth:`release` ends the checkout). SWF can hand out the run's next task the
+    moment it applied the answer, before the deciding thread put the run back:
+    :meth:`take` may therefore wait a little for a run that is checked out.
     Values are closed (outside the lock) whenever the cache drops them.
 
     Args:
@@ -166,6 +169,9 @@ class StickyCache(Generic[K, V]):
         self.max_bytes = max_bytes
         self._size_of = size_of
         self._lock = threading.Lock()
+        # Signalled when a checked-out key comes back (put or release).
+        self._returned = threading.Condition(self._lock)
+        self._checked_out: set[K] = set()
         # key -> (value, its estimated bytes at insertion); oldest first.
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._bytes = 0
@@ -187,14 +193,19 @@ class StickyCache(Generic[K, V]):
         with self._lock:
             return key in self._entries
 
-    def take(self, key: K) -> V | None:
-        """Remove and return the value cached under ``key`` (None when absent).
+    def take(self, key: K, wait: float = 0.0) -> V | None:
+        """Check ``key`` out: remove and return its cached value (None when absent).
 
-        Counts nothing: the caller knows whether the value turned out usable
-        and records :meth:`record_hit`, :meth:`record_miss` or
-        :meth:`record_fallback`.
+        The key stays checked out until :meth:`put` or :meth:`release`. When
+        another thread has it checked out, wait up to ``wait`` seconds for it to
+        come back first. Counts nothing: the caller knows whether the value
+        turned out usable and records :meth:`record_hit`, :meth:`record_miss`
+        or :meth:`record_fallback`.
         """
-        with self._lock:
+        with self._returned:
+            if wait > 0 and key in self._checked_out:
+                self._returned.wait_for(lambda: key not in self._checked_out, timeout=wait)
+            self._checked_out.add(key)
             entry = self._entries.pop(key, None)
             if entry is None:
                 return None
@@ -209,6 +220,8 @@ class StickyCache(Generic[K, V]):
         size = self._size_of(value)
         dropped: list[V] = []
         with self._lock:
+            self._checked_out.discard(key)
+            self._returned.notify_all()
             previous = self._entries.pop(key, None)
             if previous is not None:
                 self._bytes -= previous[1]
@@ -237,9 +250,17 @@ class StickyCache(Generic[K, V]):
                 )
         _close_all(dropped, "evicted")
 
+    def release(self, key: K) -> None:
+        """End a checkout without putting a value back (no-op when not checked out)."""
+        with self._lock:
+            if key in self._checked_out:
+                self._checked_out.discard(key)
+                self._returned.notify_all()
+
     def discard(self, key: K) -> None:
         """Drop ``key`` if cached (not counted as an eviction: the run is over)."""
         value = self.take(key)
+        self.release(key)
         if value is not None:
             _close_all([value], "discarded")
 

@@ -61,6 +61,10 @@ PAGE_SIZE = 1000
 # this task's scheduled/started pair), so 100 covers it in one page while
 # keeping the bytes moved per warm task small.
 STICKY_PAGE_SIZE = 100
+# SWF may hand out a run's next task as soon as it applied the answer, before
+# the deciding thread put the run back in the cache; waiting this long for it
+# turns that race into a hit instead of a full replay.
+CHECKOUT_WAIT_SECONDS = 2.0
 
 RunKey = tuple[str, str]
 
@@ -379,6 +383,21 @@ class WorkflowWorker(BaseWorker):
             )
             self._respond(task, decisions)
             return
+        put_back = False
+        try:
+            put_back = self._decide_and_answer(task, key, name, version)
+        finally:
+            # Not coming back: the next task of this run must not wait for it. (A
+            # run put back ended its checkout then; releasing now could end the
+            # checkout of the thread that already took it for the next task.)
+            if not put_back:
+                self._cache.release(key)
+
+    def _decide_and_answer(
+        self, task: DecisionTask, key: RunKey, name: str | None, version: str | None
+    ) -> bool:
+        """Decide and answer; True when the run went back into the cache."""
+        first = task.first_page
         try:
             run, decisions = self._decide(task, key)
         except NonDeterminismError as exc:
@@ -394,7 +413,7 @@ class WorkflowWorker(BaseWorker):
                 getattr(exc, "location", "") or "(no code location)",
                 exc,
             )
-            return
+            return False
         except Exception:
             log.exception(
                 "could not decide task of workflow %s (run %s, started event %d); "
@@ -403,7 +422,7 @@ class WorkflowWorker(BaseWorker):
                 task.run_id,
                 first.started_event_id,
             )
-            return
+            return False
         keep = False
         try:
             answered = self._respond(task, decisions)
@@ -414,6 +433,7 @@ class WorkflowWorker(BaseWorker):
             else:
                 # Unanswered, or the run is over: nothing to resume from.
                 run.close()
+        return keep
 
     def _decide(self, task: DecisionTask, key: RunKey) -> tuple[WorkflowRun, Decisions]:
         """Decide on the cached run when it is safe, else by a full replay.
@@ -425,7 +445,7 @@ class WorkflowWorker(BaseWorker):
         cache = self._cache
         reuse_pages = True
         if cache.enabled:
-            cached = cache.take(key)
+            cached = cache.take(key, wait=CHECKOUT_WAIT_SECONDS)
             if cached is None:
                 cache.record_miss()
                 log.debug("cache miss: workflow %s run %s", *key)
