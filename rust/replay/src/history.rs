@@ -47,6 +47,9 @@ struct Completion {
     activation: Option<u64>,
 }
 
+/// Activation slots a drained queue keeps (a sticky task brings one or two).
+const IDLE_QUEUE_CAPACITY: usize = 4;
+
 /// Replay state of one run: indexes plus the activations not yet handed out.
 #[derive(Debug, Default)]
 pub struct History {
@@ -94,7 +97,13 @@ impl History {
 
     /// Takes the next boundary not yet handed out.
     pub fn pop_activation(&mut self) -> Option<Activation> {
-        self.ready.pop_front()
+        let activation = self.ready.pop_front();
+        // A full replay queues one activation per boundary; a run kept in the sticky
+        // cache afterwards needs only a few slots, so give the rest of that memory back.
+        if self.ready.is_empty() && self.ready.capacity() > IDLE_QUEUE_CAPACITY {
+            self.ready.shrink_to(IDLE_QUEUE_CAPACITY);
+        }
+        activation
     }
 
     /// Applies the events of `pages` with ids in `last_event_id+1..=started_event_id`.
