@@ -37,16 +37,32 @@ class Command:
         return (self.decision_type, self.key, self.name, self.location)
 
 
+# "ScheduleActivityTask" -> "scheduleActivityTaskDecisionAttributes"; a dozen SWF types.
+_ATTRIBUTES_KEYS: dict[str, str] = {}
+
+
 def make_command(
     decision_type: str, attributes: dict[str, Any], *, key: str = "", name: str = "", location: str
 ) -> Command:
     """Build a Command whose decision carries ``attributes`` (None values left out)."""
-    attr_key = decision_type[0].lower() + decision_type[1:] + "DecisionAttributes"
+    attr_key = _ATTRIBUTES_KEYS.get(decision_type)
+    if attr_key is None:
+        attr_key = decision_type[0].lower() + decision_type[1:] + "DecisionAttributes"
+        _ATTRIBUTES_KEYS[decision_type] = attr_key
     decision = {
         "decisionType": decision_type,
         attr_key: {k: v for k, v in attributes.items() if v is not None},
     }
     return Command(decision_type, key, name, location, decision)
+
+
+# "file.py:LINE in function" per (code object, line): workflow code makes its commands
+# from a handful of call sites, and a full replay re-makes every command of the history,
+# so formatting the string once per site keeps the per-command cost to the frame walk.
+# Bounded by the number of distinct call sites in loaded workflow code.
+_LOCATIONS: dict[tuple[Any, int], str] = {}
+# Per code object: whether it belongs to botoflowx (a dict lookup beats str.startswith).
+_FRAMEWORK_CODE: dict[Any, bool] = {}
 
 
 def caller_location() -> str:
@@ -55,12 +71,24 @@ def caller_location() -> str:
     Walking frames is cheap (no source is read); it runs once per command.
     """
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    framework = _FRAMEWORK_CODE
+    while frame is not None:
+        code = frame.f_code
+        inside = framework.get(code)
+        if inside is None:
+            inside = framework[code] = code.co_filename.startswith(_PACKAGE_DIR)
+        if not inside:
+            break
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return ""
-    code = frame.f_code
-    return f"{os.path.basename(code.co_filename)}:{frame.f_lineno} in {code.co_name}"
+    key = (code, frame.f_lineno)
+    location = _LOCATIONS.get(key)
+    if location is None:
+        location = _LOCATIONS[key] = (
+            f"{os.path.basename(code.co_filename)}:{key[1]} in {code.co_name}"
+        )
+    return location
 
 
 def function_location(func: Any) -> str:

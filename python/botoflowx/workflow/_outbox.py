@@ -131,6 +131,13 @@ class Outbox:
             The commands to send now, in order: urgent ones first; while a continue
             timer is outstanding, only urgent ones.
         """
+        if not self._urgent and self._waiting_for is None and len(self._queue) <= 1:
+            # The usual activation makes at most one command, and a batch always takes
+            # its first command: no sizes to weigh (each costs an encoding of the
+            # decision), no continue timer. A cold replay passes here once per
+            # decision task of the history.
+            batch, self._queue = self._queue, []
+            return batch
         urgent, size = self._fit(self._urgent, 0, 0)
         batch, self._urgent = self._urgent[:urgent], self._urgent[urgent:]
         if self._waiting_for is None and not self._urgent:

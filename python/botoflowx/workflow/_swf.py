@@ -29,6 +29,10 @@ def format_duration(value: Any, option: str) -> str | None:
     """
     if value is None:
         return None
+    # Fast path for the common case (a non-negative int), taken for every timeout of
+    # every command a replay re-makes; bool is excluded by the exact type check.
+    if type(value) is int and value >= 0:
+        return str(value)
     if isinstance(value, str):
         if value == "NONE":
             return value
