@@ -107,6 +107,52 @@ def test_processes_start_children_and_stop_them_all(endpoint: str, cli_domain: s
     assert "Traceback" not in worker.stderr()
 
 
+def test_processes_children_stop_when_the_parent_is_killed(endpoint: str, cli_domain: str) -> None:
+    # SIGKILL cannot be passed on to the children; they notice they were orphaned
+    # and stop by themselves instead of polling forever.
+    import json
+
+    worker = WorkerProcess(
+        [
+            "cli_flows",
+            "--domain",
+            cli_domain,
+            "--task-list",
+            "orphans",
+            "--processes",
+            "2",
+            "--log-format",
+            "json",
+        ],
+        endpoint,
+    ).start(ready_lines=2)
+    try:
+        records = [json.loads(line) for line in worker.lines() if line.startswith("{")]
+        ready_pids = {r["pid"] for r in records if r["msg"].startswith("worker ready")}
+        assert len(ready_pids) == 2
+        assert worker.proc is not None
+        worker.proc.kill()
+        worker.proc.wait(10)
+        for pid in ready_pids:
+            _wait_exited(pid, timeout=60)
+    finally:
+        worker.kill()
+
+
+def _wait_exited(pid: int, timeout: float) -> None:
+    """Return once ``pid`` has exited (gone, or a zombie nobody reaped yet); else fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"worker child {pid} still running {timeout}s after its parent was killed")
+
+
 def _wait_gone(pid: int, timeout: float = 10) -> None:
     """Raise ProcessLookupError once ``pid`` is gone (reaped by its parent)."""
     deadline = time.monotonic() + timeout

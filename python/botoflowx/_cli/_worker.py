@@ -32,6 +32,9 @@ log = logging.getLogger("botoflowx.cli.worker")
 
 # Set in the children of --processes so their logs say which one they are.
 CHILD_INDEX_ENV = "BOTOFLOWX_WORKER_PROCESS"
+# Set in the children of --processes: the parent's pid, watched so that a parent killed
+# with SIGKILL (which cannot pass a stop on) does not leave its children polling forever.
+PARENT_PID_ENV = "BOTOFLOWX_WORKER_PARENT"
 # How long the parent of --processes waits for its children after passing on a stop.
 CHILD_STOP_SECONDS = 120.0
 READY_MESSAGE = "worker ready"
@@ -196,6 +199,9 @@ def _serve(
         runners = ActivityWorker(session, region, domain, task_list, *hosted.activities, **common)
         executors.append((ThreadedActivityExecutor(runners), args.workers or 4))
     stop = threading.Event()
+    parent = os.environ.get(PARENT_PID_ENV)
+    if parent and parent.isdigit():
+        _stop_when_orphaned(int(parent), stop)
     signals = _StopSignals(stop)
     with signals:
         started = []
@@ -229,6 +235,19 @@ def _serve(
         executor.worker.close()
     log.info("worker stopped")
     return EXIT_OK
+
+
+def _stop_when_orphaned(parent_pid: int, stop: threading.Event) -> None:
+    """Stop gracefully (as on SIGTERM) once the ``--processes`` parent is gone."""
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            # Reparented: the parent died without passing on a stop.
+            if os.getppid() != parent_pid:
+                log.warning("parent process %d is gone: stopping", parent_pid)
+                stop.set()
+
+    threading.Thread(target=watch, name="botoflowx-parent-watch", daemon=True).start()
 
 
 class _StopSignals:
@@ -290,7 +309,9 @@ def _run_processes(args: argparse.Namespace) -> int:
     stop = threading.Event()
     with _StopSignals(stop):
         for index in range(args.processes):
-            env = dict(os.environ, **{CHILD_INDEX_ENV: str(index)})
+            env = dict(
+                os.environ, **{CHILD_INDEX_ENV: str(index), PARENT_PID_ENV: str(os.getpid())}
+            )
             # Children get their own process group so a terminal's Ctrl-C reaches
             # them only through this parent, once, in order.
             children.append(subprocess.Popen(argv, env=env, start_new_session=True))
