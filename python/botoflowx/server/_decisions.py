@@ -200,16 +200,19 @@ def respond_decision_task_completed(tx: Tx, params: dict[str, Any]) -> None:
             (override["name"], override_s2s, pk),
         )
 
-    applier = _Applier(tx, get_run(tx, pk), completed_id, unhandled=bool(run["dt_pending"]))
+    # The applier reads only the run's identity (region, domain, ids, type, parent),
+    # which the updates above leave as they were.
+    applier = _Applier(tx, run, completed_id, unhandled=bool(run["dt_pending"]))
     for decision in decisions:
-        if not tx.scalar("SELECT open FROM runs WHERE pk = ?", (pk,)):
+        if pk in tx.closed:  # every close goes through close_run, which notes it
             break
         applier.apply(decision)
 
-    after = get_run(tx, pk)
-    if after["open"]:
-        tx.run("UPDATE runs SET dt_state = ? WHERE pk = ?", (DT_NONE, pk))
-        if after["dt_pending"]:
+    if pk not in tx.closed:
+        pending = tx.scalar(
+            "UPDATE runs SET dt_state = ? WHERE pk = ? RETURNING dt_pending", (DT_NONE, pk)
+        )
+        if pending:
             schedule_decision_task(tx, pk)
 
 
@@ -273,11 +276,13 @@ class _Applier:
             return self._failed(failed, ident, "ACTIVITY_TYPE_DOES_NOT_EXIST")
         if type_row["status"] == "DEPRECATED":
             return self._failed(failed, ident, "ACTIVITY_TYPE_DEPRECATED")
-        if tx.one("SELECT 1 FROM activities WHERE run_pk = ? AND activity_id = ?",
-                  (self.pk, activity_id)):
+        open_activities = tx.one(
+            "SELECT COUNT(*) AS n, COALESCE(MAX(activity_id = ?), 0) AS in_use"
+            " FROM activities WHERE run_pk = ?", (activity_id, self.pk))
+        assert open_activities is not None
+        if open_activities["in_use"]:
             return self._failed(failed, ident, "ACTIVITY_ID_ALREADY_IN_USE")
-        if tx.scalar("SELECT COUNT(*) FROM activities WHERE run_pk = ?",
-                     (self.pk,)) >= OPEN_ACTIVITIES_LIMIT:
+        if open_activities["n"] >= OPEN_ACTIVITIES_LIMIT:
             return self._failed(failed, ident, "OPEN_ACTIVITIES_LIMIT_EXCEEDED")
         defaults = type_config(type_row)
         resolved: dict[str, Any] = {}
@@ -355,7 +360,7 @@ class _Applier:
         outcome = self._optional(attrs, *members)
         close_run(self.tx, self.pk, status, event_type,
                   {**outcome, "decisionTaskCompletedEventId": self.completed_id},
-                  outcome=outcome)
+                  outcome=outcome, run=self.run)
         return None
 
     def complete_workflow_execution(self, attrs: dict[str, Any]) -> None:
@@ -406,7 +411,8 @@ class _Applier:
         event["workflowType"] = workflow_type
         if config["lambdaRole"] is not None:
             event["lambdaRole"] = config["lambdaRole"]
-        close_run(tx, self.pk, "CONTINUED_AS_NEW", "WorkflowExecutionContinuedAsNew", event)
+        close_run(tx, self.pk, "CONTINUED_AS_NEW", "WorkflowExecutionContinuedAsNew", event,
+                  run=run)
         parent = get_run(tx, run["parent_pk"]) if run["parent_pk"] is not None else None
         new_pk, _ = start_run(
             tx, region=run["region"], domain=run["domain"], workflow_id=run["workflow_id"],

@@ -49,7 +49,6 @@ from botoflowx.server._engine_runs import (
     append_event,
     drop_timeout,
     execution_of,
-    get_run,
     open_run_by_workflow_id,
     request_cancel_run,
     request_decision,
@@ -598,26 +597,28 @@ class Engine:
 
         def claim() -> dict[str, Any] | None:
             with self._tx() as tx:
+                # dt_state is a literal so that the partial index runs_decision_queue
+                # applies (with a bound parameter SQLite scans every run).
                 row = tx.one(
-                    "SELECT pk FROM runs WHERE region = ? AND domain = ? AND dt_list = ?"
-                    " AND dt_state = ? ORDER BY dt_priority DESC, dt_seq LIMIT 1",
-                    (region, domain, task_list, DT_SCHEDULED),
+                    "SELECT * FROM runs WHERE region = ? AND domain = ? AND dt_list = ?"
+                    f" AND dt_state = {DT_SCHEDULED} ORDER BY dt_priority DESC, dt_seq LIMIT 1",
+                    (region, domain, task_list),
                 )
                 if row is None:
                     # Only an empty list can hide an unknown domain; check it then.
                     require_domain(tx, region, domain)
                     return None
-                return self._start_decision_task(tx, row["pk"], params, bound, reverse, size,
+                return self._start_decision_task(tx, row, params, bound, reverse, size,
                                                  at_previous)
 
         return self._long_poll(("decision", region, domain, task_list), claim,
                                {"previousStartedEventId": 0, "startedEventId": 0})
 
     def _start_decision_task(
-        self, tx: Tx, pk: int, params: dict[str, Any], bound: str, reverse: bool, size: int,
-        at_previous: bool,
+        self, tx: Tx, run: sqlite3.Row, params: dict[str, Any], bound: str, reverse: bool,
+        size: int, at_previous: bool,
     ) -> dict[str, Any] | None:
-        run = get_run(tx, pk)
+        pk = run["pk"]
         attrs: dict[str, Any] = {}
         if params.get("identity") is not None:
             attrs["identity"] = params["identity"]
@@ -628,7 +629,8 @@ class Engine:
         token = new_task_token("d")
         tx.run("UPDATE runs SET dt_state = 2, dt_started = ?, dt_token = ? WHERE pk = ?",
                (started, token, pk))
-        drop_timeout(tx, pk, "DT_S2S")
+        if run["dt_on_override"]:  # only a task on an override list has one armed
+            drop_timeout(tx, pk, "DT_S2S")
         if run["task_timeout"] != "NONE":
             add_timeout(tx, pk, "DT_S2C", "", run["dt_scheduled"],
                         tx.now + int(run["task_timeout"]))
@@ -701,7 +703,8 @@ class Engine:
         if row["heartbeat_timeout"] != "NONE":
             add_timeout(tx, pk, "AT_HB", activity_id, row["scheduled_id"],
                         tx.now + int(row["heartbeat_timeout"]))
-        run = get_run(tx, pk)
+        run = tx.one("SELECT workflow_id, run_id FROM runs WHERE pk = ?", (pk,))
+        assert run is not None, f"run {pk} vanished"
         task: dict[str, Any] = {
             "taskToken": token,
             "activityId": activity_id,

@@ -79,6 +79,12 @@ WORKFLOW_CONFIG_FIELDS = (
 )
 
 
+# The columns schedule_decision_task reads.
+_SCHEDULE_COLUMNS = (
+    "region, domain, task_list, task_priority, task_timeout, override_list, override_s2s"
+)
+
+
 def attrs_key(event_type: str) -> str:
     """Return the attributes member of an event type, e.g. ``timerFiredEventAttributes``."""
     return event_type[0].lower() + event_type[1:] + "EventAttributes"
@@ -149,6 +155,8 @@ def append_event(tx: Tx, pk: int, event_type: str, attrs: dict[str, Any]) -> int
         return 0
     last = tx.last_event.get(pk)
     if last is None:
+        last = tx.known_last_event.get(pk)
+    if last is None:
         last = tx.scalar("SELECT MAX(event_id) FROM events WHERE run_pk = ?", (pk,)) or 0
     event_id = last + 1
     tx.last_event[pk] = event_id
@@ -187,18 +195,25 @@ def request_decision(tx: Tx, pk: int) -> None:
     with one scheduled, that task will carry the new event; with one started (or being
     completed), a follow-up is scheduled when it completes or times out.
     """
-    row = tx.one("SELECT open, dt_state FROM runs WHERE pk = ?", (pk,))
+    row = tx.one(f"SELECT open, dt_state, {_SCHEDULE_COLUMNS} FROM runs WHERE pk = ?", (pk,))
     if row is None or not row["open"]:
         return
     if row["dt_state"] == DT_NONE:
-        schedule_decision_task(tx, pk)
+        schedule_decision_task(tx, pk, row)
     elif row["dt_state"] in (DT_STARTED, DT_COMPLETING):
         tx.run("UPDATE runs SET dt_pending = 1 WHERE pk = ?", (pk,))
 
 
-def schedule_decision_task(tx: Tx, pk: int) -> None:
-    """Write DecisionTaskScheduled and queue the task (on the override list if one is set)."""
-    run = get_run(tx, pk)
+def schedule_decision_task(tx: Tx, pk: int, run: sqlite3.Row | None = None) -> None:
+    """Write DecisionTaskScheduled and queue the task (on the override list if one is set).
+
+    Args:
+        run: the run's current row, if the caller has just read it (at least the
+            columns in ``_SCHEDULE_COLUMNS``).
+    """
+    if run is None:
+        run = tx.one(f"SELECT {_SCHEDULE_COLUMNS} FROM runs WHERE pk = ?", (pk,))
+        assert run is not None, f"run {pk} vanished"
     on_override = run["override_list"] is not None
     task_list = run["override_list"] if on_override else run["task_list"]
     s2s = (run["override_s2s"] or "NONE") if on_override else "NONE"
@@ -286,6 +301,8 @@ def start_run(
             parent_initiated,
         ),
     )
+    # A new run has no events (a reused pk's were purged with its run).
+    tx.last_event[pk] = 0
     tx.run(
         "UPDATE domains SET open_runs = open_runs + 1 WHERE region = ? AND name = ?",
         (region, domain),
@@ -327,6 +344,7 @@ def close_run(
     *,
     outcome: dict[str, Any] | None = None,
     child_policy: str | None = None,
+    run: sqlite3.Row | None = None,
 ) -> int:
     """Close a run: write its close event, retire its tasks, timers and timeouts.
 
@@ -338,12 +356,16 @@ def close_run(
             because the child lives on in the new run.
         child_policy: the policy to apply to the run's open children (terminate and
             time-out apply it; the other closes leave children running).
+        run: the run's row if the caller has it (only its identity columns are read:
+            region, domain, ids, type and parent).
 
     Returns:
         The id of the close event.
     """
-    run = get_run(tx, pk)
+    if run is None:
+        run = get_run(tx, pk)
     event_id = append_event(tx, pk, event_type, attrs)
+    tx.closed.add(pk)
     tx.run(
         "UPDATE runs SET open = 0, close_status = ?, close_ts = ?, dt_state = 0, dt_pending = 0,"
         " dt_token = NULL WHERE pk = ?",
@@ -364,7 +386,8 @@ def close_run(
     days = 0 if retention in (None, "NONE") else int(retention)
     add_timeout(tx, pk, "PURGE", "", 0, tx.now + days * 86400)
     children = tx.all("SELECT child_pk FROM children WHERE parent_pk = ?", (pk,))
-    tx.run("DELETE FROM children WHERE parent_pk = ?", (pk,))
+    if children:
+        tx.run("DELETE FROM children WHERE parent_pk = ?", (pk,))
     if child_policy in ("TERMINATE", "REQUEST_CANCEL"):
         for child in children:
             child_run = get_run(tx, child["child_pk"])
@@ -405,6 +428,7 @@ def _notify_parent(tx: Tx, run: sqlite3.Row, close_status: str, outcome: dict[st
 
 def purge_run(tx: Tx, pk: int) -> None:
     """Delete a closed run and its history once its retention period is over."""
+    tx.closed.add(pk)  # its pk may be reused, so no cached event id may outlive it
     tx.run("DELETE FROM events WHERE run_pk = ?", (pk,))
     tx.run("DELETE FROM run_tags WHERE run_pk = ?", (pk,))
     tx.run("DELETE FROM children WHERE child_pk = ?", (pk,))
@@ -432,7 +456,8 @@ def terminate_run(
     attrs["childPolicy"] = policy
     if cause is not None:
         attrs["cause"] = cause
-    close_run(tx, pk, "TERMINATED", "WorkflowExecutionTerminated", attrs, child_policy=policy)
+    close_run(tx, pk, "TERMINATED", "WorkflowExecutionTerminated", attrs, child_policy=policy,
+              run=run)
 
 
 def request_cancel_run(

@@ -93,11 +93,24 @@ def get_type(
     tx: Tx, region: str, domain: str, kind: str, name: str, version: str
 ) -> sqlite3.Row | None:
     """Return a registered (or deprecated) type row, or None."""
-    return tx.one(
+    key = (region, domain, kind, name, version)
+    try:
+        return tx.type_cache[key]
+    except KeyError:
+        pass
+    row = tx.one(
         "SELECT * FROM types WHERE region = ? AND domain = ? AND kind = ? AND name = ?"
         " AND version = ?",
-        (region, domain, kind, name, version),
+        key,
     )
+    tx.type_cache[key] = row
+    return row
+
+
+def _write_types(tx: Tx, sql: str, params: tuple[Any, ...]) -> None:
+    """Run a statement that changes the types table, dropping the cached type rows."""
+    tx.run(sql, params)
+    tx.type_cache.clear()
 
 
 def type_config(row: sqlite3.Row) -> dict[str, Any]:
@@ -189,7 +202,8 @@ class Registry:
             "UPDATE domains SET status = 'DEPRECATED' WHERE region = ? AND name = ?",
             (region, row["name"]),
         )
-        tx.run(
+        _write_types(
+            tx,
             "UPDATE types SET status = 'DEPRECATED', deprecated = ?"
             " WHERE region = ? AND domain = ? AND status = 'REGISTERED'",
             (tx.now, region, row["name"]),
@@ -243,7 +257,8 @@ class Registry:
             raise LimitExceededFault(
                 f"Limit of {MAX_TYPES_PER_DOMAIN} {kind} types per domain reached"
             )
-        tx.run(
+        _write_types(
+            tx,
             "INSERT INTO types (region, domain, kind, name, version, status, description,"
             " created, config) VALUES (?, ?, ?, ?, ?, 'REGISTERED', ?, ?, ?)",
             (
@@ -343,7 +358,8 @@ class Registry:
         row = self._require_type(tx, params, region, kind=kind)
         if row["status"] != "DEPRECATED":
             raise TypeNotDeprecatedFault(type_label(kind, row["name"], row["version"]))
-        tx.run(
+        _write_types(
+            tx,
             "DELETE FROM types WHERE region = ? AND domain = ? AND kind = ? AND name = ?"
             " AND version = ?",
             (row["region"], row["domain"], kind, row["name"], row["version"]),
@@ -351,7 +367,8 @@ class Registry:
 
     @staticmethod
     def _set_type_status(tx: Tx, row: sqlite3.Row, status: str, when: float | None) -> None:
-        tx.run(
+        _write_types(
+            tx,
             "UPDATE types SET status = ?, deprecated = ? WHERE region = ? AND domain = ?"
             " AND kind = ? AND name = ? AND version = ?",
             (status, when, row["region"], row["domain"], row["kind"], row["name"], row["version"]),

@@ -58,6 +58,7 @@ def fire_timeout(tx: Tx, row: sqlite3.Row) -> None:
             tx, pk, "TIMED_OUT", "WorkflowExecutionTimedOut",
             {"timeoutType": "START_TO_CLOSE", "childPolicy": run["child_policy"]},
             outcome={"timeoutType": "START_TO_CLOSE"}, child_policy=run["child_policy"],
+            run=run,
         )
     elif kind in ("DT_S2C", "DT_S2S"):
         _decision_timeout(tx, run, kind, gen)

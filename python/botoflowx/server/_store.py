@@ -119,10 +119,27 @@ class Tx:
     poller always sees the new row.
     """
 
-    __slots__ = ("_seq", "conn", "earliest_due", "last_event", "limit_closed", "now", "wake")
+    __slots__ = (
+        "_seq",
+        "closed",
+        "conn",
+        "earliest_due",
+        "known_last_event",
+        "last_event",
+        "limit_closed",
+        "now",
+        "type_cache",
+        "wake",
+    )
 
     def __init__(
-        self, conn: sqlite3.Connection, now: float, seq: itertools.count[int] | None = None
+        self,
+        conn: sqlite3.Connection,
+        now: float,
+        seq: itertools.count[int] | None = None,
+        *,
+        known_last_event: dict[int, int] | None = None,
+        type_cache: dict[tuple[str, ...], sqlite3.Row | None] | None = None,
     ) -> None:
         self.conn = conn
         self._seq = seq
@@ -136,6 +153,17 @@ class Tx:
         self.limit_closed: set[int] = set()
         # Last event id per run appended in this transaction (saves a MAX() per append).
         self.last_event: dict[int, int] = {}
+        # The store's committed last event ids of open runs (read-only here; the store
+        # merges last_event into it on commit and drops the runs in ``closed``).
+        self.known_last_event: dict[int, int] = (
+            known_last_event if known_last_event is not None else {}
+        )
+        # Runs closed (or purged) in this transaction.
+        self.closed: set[int] = set()
+        # The store's registered-type rows (see Store.type_cache).
+        self.type_cache: dict[tuple[str, ...], sqlite3.Row | None] = (
+            type_cache if type_cache is not None else {}
+        )
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """Run a query and return its first row, or None."""
@@ -191,6 +219,13 @@ class Store:
         self.database = database
         self.lock = threading.RLock()
         self._closed = False
+        # In-memory copies of committed rows, valid because this connection is the only
+        # writer: the last event id of each open run (saves a MAX() per append), and
+        # type rows by (region, domain, kind, name, version), None for "not registered".
+        # last_event takes a transaction's ids when it commits; writes to the types
+        # table and rollbacks clear the type cache.
+        self.last_event: dict[int, int] = {}
+        self.type_cache: dict[tuple[str, ...], sqlite3.Row | None] = {}
         self._conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         if database != ":memory:":
@@ -243,13 +278,24 @@ class Store:
             if self._closed:
                 raise InternalFailure("The server is shutting down")
             self._conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._conn, now, self._seq)
+            tx = Tx(
+                self._conn,
+                now,
+                self._seq,
+                known_last_event=self.last_event,
+                type_cache=self.type_cache,
+            )
             try:
                 yield tx
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                # The type cache may hold a row this transaction wrote and then read.
+                self.type_cache.clear()
                 raise
             self._conn.execute("COMMIT")
+            self.last_event.update(tx.last_event)
+            for pk in tx.closed:
+                self.last_event.pop(pk, None)
 
     def read(self) -> Tx:
         """Return a Tx-like reader for autocommit queries; call it while holding ``lock``."""
