@@ -46,6 +46,7 @@ __all__ = [
     "encode_exception",
     "escape_surrogates",
     "exception_type_name",
+    "is_plain_call",
     "remote_traceback",
     "shrink_exception",
 ]
@@ -197,6 +198,42 @@ def _unencodable(value: Any) -> EncodeFailure:
             "the object from it"
         )
     return EncodeFailure(value, "its type is not registered with the data converter", advice)
+
+
+def is_plain_call(value: Any) -> bool:
+    """Whether ``value`` is ``[args, kwargs]`` of JSON-native scalars only.
+
+    ``encode`` returns such a value unchanged; this says so in one call instead of a
+    walk, for the shape every activity, child and signal input has.
+    """
+    if type(value) is not list or len(value) != 2:
+        return False
+    args, kwargs = value
+    if type(args) is not list or type(kwargs) is not dict:
+        return False
+    for item in args:
+        cls = type(item)
+        if cls is str or cls is bool or item is None:
+            continue
+        if cls is int:
+            if _INT64_MIN <= item <= _UINT64_MAX:
+                continue
+        elif cls is float and item - item == 0.0:
+            continue
+        return False
+    for key, item in kwargs.items():
+        if type(key) is not str or key == TAG:
+            return False
+        cls = type(item)
+        if cls is str or cls is bool or item is None:
+            continue
+        if cls is int:
+            if _INT64_MIN <= item <= _UINT64_MAX:
+                continue
+        elif cls is float and item - item == 0.0:
+            continue
+        return False
+    return True
 
 
 def _int_to_hex(value: int) -> str:

@@ -164,6 +164,8 @@ class Activation:
     # decisions; empty when not replaying. Lets ``patched()`` answer the same
     # way it did the first time.
     recorded_markers: list[tuple[str, str | None]]
+    # UTF-8 bytes of the jobs' payloads (for memory estimates).
+    payload_bytes: int
 
 # A command the workflow code produced, in order:
 #   (decision_type, key, name, location)

@@ -185,6 +185,13 @@ class JSONDataConverter:
             ConversionError: Part of ``value`` cannot be encoded; the message names its
                 type, its path (e.g. ``value[1]['items'][3]``), the context and the fix.
         """
+        if _codec.is_plain_call(value):
+            # The usual activity input: nothing to encode. Anything orjson refuses
+            # (lone surrogates) takes the general path, which explains it.
+            try:
+                return orjson.dumps(value).decode()
+            except orjson.JSONEncodeError:
+                pass
         try:
             tree = _codec.encode(value, self._registry)
         except _codec.EncodeFailure as failure:

@@ -302,9 +302,7 @@ class Suggests(WorkflowDefinition):
 
 def test_continue_as_new_suggested_reads_the_history_size() -> None:
     d = Driver(Suggests)
-    (out,) = d.activate(
-        FakeJob("workflow_started", payload=dumps([[], {}])), started_event_id=60
-    )
+    (out,) = d.activate(FakeJob("workflow_started", payload=dumps([[], {}])), started_event_id=60)
     assert loads(attrs(out)["result"]) == [60, False, True]
 
 

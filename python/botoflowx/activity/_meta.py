@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import threading
 import weakref
@@ -12,7 +13,7 @@ from typing import Any
 from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
 from botoflowx.exceptions import WorkflowDefinitionError
 from botoflowx.workflow._context import current_runtime, current_runtime_or_none
-from botoflowx.workflow._options import current_activity_options
+from botoflowx.workflow._options import activity_options_open, current_activity_options
 from botoflowx.workflow._retry import RETRY_ATTRIBUTE, check_strategy, schedule_with_retry
 from botoflowx.workflow._swf import format_duration, format_priority, task_list_field, truncate
 
@@ -21,6 +22,7 @@ __all__ = [
     "ActivityMeta",
     "ActivityMethod",
     "ActivityType",
+    "SchedulePlan",
     "collect_activities",
 ]
 
@@ -126,6 +128,73 @@ class ActivityMeta:
         fields = {k: v for k, v in overrides.items() if k in _META_FIELDS}
         return dataclasses.replace(self, **fields) if fields else self
 
+    @functools.cached_property
+    def schedule_plan(self) -> SchedulePlan:
+        """What every ScheduleActivityTask of this meta shares, made once per meta."""
+        return SchedulePlan(self)
+
+
+class SchedulePlan:
+    """The parts of a ScheduleActivityTask decision that depend only on the ActivityMeta.
+
+    A workflow schedules the same activity type many times, and a full replay re-makes
+    every one of those calls: formatting the options once per meta keeps that per-call
+    cost to the call's own input and id.
+    """
+
+    __slots__ = ("_options", "_raw", "activity_type", "input_context", "result_context", "what")
+
+    def __init__(self, meta: ActivityMeta) -> None:
+        # The option values, not the meta: a plan the meta holds must not point back.
+        self._raw = (
+            meta.task_list,
+            meta.task_priority,
+            meta.heartbeat_timeout,
+            meta.schedule_to_start_timeout,
+            meta.start_to_close_timeout,
+            meta.schedule_to_close_timeout,
+        )
+        self.activity_type = {"name": meta.name, "version": meta.version}
+        self.what = f"activity {meta.name} {meta.version}"
+        self.input_context = f"input of {self.what}"
+        self.result_context = f"result of activity {meta.name}"
+        self._options: dict[str, Any] | None = None
+
+    def check_options(self) -> None:
+        """Format the meta's options for SWF (once).
+
+        Raises:
+            TypeError, ValueError: an option cannot be sent to SWF; raised into the
+                workflow code that schedules the activity, on every call, as before
+                this plan existed.
+        """
+        if self._options is not None:
+            return
+        task_list, priority, heartbeat, to_start, to_close, total = self._raw
+        # In the decision's field order, after activityType, activityId and input.
+        self._options = {
+            "taskList": task_list_field(task_list),
+            "taskPriority": format_priority(priority),
+            "heartbeatTimeout": format_duration(heartbeat, "heartbeat_timeout"),
+            "scheduleToStartTimeout": format_duration(to_start, "schedule_to_start_timeout"),
+            "startToCloseTimeout": format_duration(to_close, "start_to_close_timeout"),
+            "scheduleToCloseTimeout": format_duration(total, "schedule_to_close_timeout"),
+        }
+
+    def attributes(self, key: str, payload: str) -> dict[str, Any]:
+        """The decision attributes of the call with activity id ``key``.
+
+        The dicts are fresh (a decision may be edited). Call :meth:`check_options` first.
+        """
+        assert self._options is not None
+        options = {k: dict(v) if isinstance(v, dict) else v for k, v in self._options.items()}
+        return {
+            "activityType": dict(self.activity_type),
+            "activityId": key,
+            "input": payload,
+            **options,
+        }
+
 
 _META_FIELDS = frozenset(f.name for f in dataclasses.fields(ActivityMeta))
 
@@ -172,6 +241,10 @@ class ActivityMethod:
         self._metas: weakref.WeakKeyDictionary[type, ActivityMeta] = weakref.WeakKeyDictionary()
         # Decider threads resolve metas concurrently; WeakKeyDictionary is not thread-safe.
         self._lock = threading.Lock()
+        # The last class resolved and its meta, read without the lock (one tuple, swapped
+        # whole): a method is nearly always reached through one class, and workflow code
+        # reaches it once per call.
+        self._last: tuple[weakref.ref[type], ActivityMeta] | None = None
         self.__doc__ = func.__doc__
         self.__wrapped__ = func
 
@@ -183,14 +256,19 @@ class ActivityMethod:
         """Forget the metas built so far (an option such as ``retry`` changed)."""
         with self._lock:
             self._metas = weakref.WeakKeyDictionary()
+            self._last = None
 
     def meta_for(self, cls: type) -> ActivityMeta:
         """Return the activity type this method has when accessed through ``cls``."""
+        last = self._last
+        if last is not None and last[0]() is cls:
+            return last[1]
         with self._lock:
             meta = self._metas.get(cls)
             if meta is None:
                 meta = self._build_meta(cls)
                 self._metas[cls] = meta
+            self._last = (weakref.ref(cls), meta)
         return meta
 
     def _build_meta(self, cls: type) -> ActivityMeta:
@@ -297,7 +375,12 @@ def _schedule(
     runtime: Any, meta: ActivityMeta, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     # activity_options(retry=...) overrides the declared strategy for calls in its block.
-    strategy = current_activity_options().get("retry", meta.retry)
+    if activity_options_open():
+        strategy = current_activity_options().get("retry", meta.retry)
+    else:
+        strategy = meta.retry
+    if strategy is None:
+        return runtime.schedule_activity(meta, args, kwargs)
     return schedule_with_retry(runtime, meta, args, kwargs, check_strategy(strategy, "activity"))
 
 

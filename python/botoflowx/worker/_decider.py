@@ -10,6 +10,7 @@ concurrently on a thread pool.
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from botoflowx.workflow._instance import WorkflowInstance
 
 log = logging.getLogger(__name__)
+
+_replay_tuple = operator.attrgetter("replay_tuple")
 
 TypeKey = tuple[str, str]
 # (definition class, ExecuteMeta) per (name, version).
@@ -175,11 +178,9 @@ class WorkflowRun:
         # would let reference cycles of busy workers pile up unboundedly.
         while (activation := replayer.next_activation()) is not None:
             activations += 1
-            for job in activation.jobs:
-                if job.payload is not None:
-                    payload_bytes += len(job.payload)
+            payload_bytes += activation.payload_bytes
             commands = instance.activate(activation)
-            new = replayer.complete_activation([command.as_replay_tuple() for command in commands])
+            new = replayer.complete_activation(list(map(_replay_tuple, commands)))
             if new:
                 decisions.extend(commands[index].decision for index in new)
         self.payload_bytes += payload_bytes

@@ -2,58 +2,163 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 import botoflowx
 
-__all__ = ["Command", "caller_location", "function_location", "make_command"]
+__all__ = [
+    "AttributesSource",
+    "Command",
+    "DeferredCommand",
+    "caller_location",
+    "function_location",
+    "make_command",
+]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(botoflowx.__file__)) + os.sep
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Command:
     """One decision the workflow code produced, with what the replay core matches it by.
+
+    Immutable once made. The SWF decision dict is built on first access: a replay
+    re-makes every command of the history and the replay core matches and drops all
+    but the new ones, so most commands never need it.
 
     Attributes:
         decision_type: the SWF decision type, e.g. ``"ScheduleActivityTask"``.
         key: activityId, timerId, workflowId, control or markerName; ``""`` for closes.
         name: activity type name, child workflow type name or signal name; else ``""``.
         location: ``"file.py:42 in method"`` of the workflow code that made it.
-        decision: the full SWF decision dict.
+        replay_tuple: ``(decision_type, key, name, location)``, what
+            ``Replayer.complete_activation`` takes.
     """
 
-    decision_type: str
-    key: str
-    name: str
-    location: str
-    decision: dict[str, Any] = dataclasses.field(compare=False)
+    __slots__ = (
+        "_attributes",
+        "_decision",
+        "decision_type",
+        "key",
+        "location",
+        "name",
+        "replay_tuple",
+    )
+
+    def __init__(
+        self, decision_type: str, key: str, name: str, location: str, attributes: dict[str, Any]
+    ) -> None:
+        """Make a command whose decision carries ``attributes`` (None values left out)."""
+        self.decision_type = decision_type
+        self.key = key
+        self.name = name
+        self.location = location
+        self.replay_tuple = (decision_type, key, name, location)
+        self._attributes: dict[str, Any] | None = attributes
+        self._decision: dict[str, Any] | None = None
+
+    def _make_attributes(self) -> dict[str, Any]:
+        assert self._attributes is not None
+        return self._attributes
+
+    @property
+    def decision(self) -> dict[str, Any]:
+        """The full SWF decision dict."""
+        decision = self._decision
+        if decision is None:
+            attributes = self._make_attributes()
+            decision = self._decision = {
+                "decisionType": self.decision_type,
+                _attributes_key(self.decision_type): {
+                    k: v for k, v in attributes.items() if v is not None
+                },
+            }
+            self._attributes = None
+        return decision
 
     def as_replay_tuple(self) -> tuple[str, str, str, str]:
         """Return ``(decision_type, key, name, location)`` for ``Replayer.complete_activation``."""
-        return (self.decision_type, self.key, self.name, self.location)
+        return self.replay_tuple
+
+    def __eq__(self, other: object) -> bool:
+        # As the dataclass this was: the decision does not take part.
+        if not isinstance(other, Command):
+            return NotImplemented
+        return self.replay_tuple == other.replay_tuple
+
+    def __hash__(self) -> int:
+        return hash(self.replay_tuple)
+
+    def __repr__(self) -> str:
+        return (
+            f"Command(decision_type={self.decision_type!r}, key={self.key!r}, "
+            f"name={self.name!r}, location={self.location!r})"
+        )
+
+
+class AttributesSource(Protocol):
+    """Makes the decision attributes of a :class:`DeferredCommand` from its key and payload."""
+
+    def attributes(self, key: str, payload: str) -> dict[str, Any]:
+        """Return the attributes (None values are left out of the decision)."""
+
+
+class DeferredCommand(Command):
+    """A Command whose attributes are made from ``source`` and ``payload`` when first needed.
+
+    For the commands a workflow makes by the thousand (ScheduleActivityTask): the
+    per-call part is only the key and the encoded input, and the decision is made only
+    if the command is sent.
+    """
+
+    __slots__ = ("_payload", "_source")
+
+    def __init__(
+        self,
+        decision_type: str,
+        key: str,
+        name: str,
+        location: str,
+        source: AttributesSource,
+        payload: str,
+    ) -> None:
+        """Make the command; ``source.attributes(key, payload)`` makes its attributes."""
+        # Command.__init__ inlined: one call less per command.
+        self.decision_type = decision_type
+        self.key = key
+        self.name = name
+        self.location = location
+        self.replay_tuple = (decision_type, key, name, location)
+        self._attributes = None
+        self._decision = None
+        self._source: AttributesSource | None = source
+        self._payload = payload
+
+    def _make_attributes(self) -> dict[str, Any]:
+        assert self._source is not None
+        attributes = self._source.attributes(self.key, self._payload)
+        self._source = None
+        return attributes
 
 
 # "ScheduleActivityTask" -> "scheduleActivityTaskDecisionAttributes"; a dozen SWF types.
 _ATTRIBUTES_KEYS: dict[str, str] = {}
 
 
-def make_command(
-    decision_type: str, attributes: dict[str, Any], *, key: str = "", name: str = "", location: str
-) -> Command:
-    """Build a Command whose decision carries ``attributes`` (None values left out)."""
+def _attributes_key(decision_type: str) -> str:
     attr_key = _ATTRIBUTES_KEYS.get(decision_type)
     if attr_key is None:
         attr_key = decision_type[0].lower() + decision_type[1:] + "DecisionAttributes"
         _ATTRIBUTES_KEYS[decision_type] = attr_key
-    decision = {
-        "decisionType": decision_type,
-        attr_key: {k: v for k, v in attributes.items() if v is not None},
-    }
-    return Command(decision_type, key, name, location, decision)
+    return attr_key
+
+
+def make_command(
+    decision_type: str, attributes: dict[str, Any], *, key: str = "", name: str = "", location: str
+) -> Command:
+    """Build a Command whose decision carries ``attributes`` (None values left out)."""
+    return Command(decision_type, key, name, location, attributes)
 
 
 # "file.py:LINE in function" per (code object, line): workflow code makes its commands

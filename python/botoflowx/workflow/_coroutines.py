@@ -10,7 +10,7 @@ from collections.abc import Callable, Generator
 from typing import Any, NoReturn, TypeVar, overload
 
 from botoflowx.exceptions import CancelledError, NotInWorkflowError
-from botoflowx.workflow._futures import AllFuture, Future
+from botoflowx.workflow._futures import _PENDING, AllFuture, Future
 from botoflowx.workflow._loop import WorkflowLoop, get_current_loop
 
 __all__ = ["Return", "Task", "coroutine", "return_", "start_coroutine"]
@@ -102,7 +102,7 @@ class Task(Future[Any]):
             self._set_cancelled(CancelledError(f"{self._name} was discarded"))
 
     def _step(self, value: Any, error: BaseException | None) -> None:
-        if self.done():
+        if self._state != _PENDING:
             return
         if self._must_cancel is not None:
             error, self._must_cancel = self._must_cancel, None
@@ -121,7 +121,12 @@ class Task(Future[Any]):
         except Exception as exc:
             self.set_exception(exc)
         else:
-            self._wait_for(yielded)
+            if isinstance(yielded, Future) and yielded is not self and self._must_cancel is None:
+                # The usual step, inline: wait for one future.
+                self._waiting_on = yielded
+                yielded.add_done_callback(self._wakeup)
+            else:
+                self._wait_for(yielded)
 
     def _wait_for(self, yielded: Any) -> None:
         if isinstance(yielded, (list, tuple)):

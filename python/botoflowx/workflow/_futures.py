@@ -150,10 +150,12 @@ class Future(Generic[T]):
         Raises:
             InvalidStateError: the future is already done.
         """
-        self._check_pending("set_result")
+        if self._state != _PENDING:
+            self._check_pending("set_result")
         self._result = result
         self._state = _FINISHED
-        self._schedule_callbacks()
+        if self._callbacks:
+            self._schedule_callbacks()
 
     def set_exception(self, exception: BaseException | type[BaseException]) -> None:
         """Fail the future with ``exception`` (a class is instantiated with no arguments).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
@@ -27,6 +28,7 @@ from botoflowx.exceptions import (
 from botoflowx.workflow import _convert
 from botoflowx.workflow._commands import (
     Command,
+    DeferredCommand,
     caller_location,
     function_location,
     make_command,
@@ -38,19 +40,22 @@ from botoflowx.workflow._context import (
     _peek_context,
     set_context,
 )
+from botoflowx.workflow._context import _current as _thread_context
 from botoflowx.workflow._coroutines import start_coroutine
 from botoflowx.workflow._definition import ExecuteMeta, WorkflowDefinition
 from botoflowx.workflow._futures import Future
 from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, TimerFuture
 from botoflowx.workflow._loop import WorkflowLoop
-from botoflowx.workflow._options import current_activity_options, current_workflow_options
+from botoflowx.workflow._options import (
+    activity_options_open,
+    current_activity_options,
+    current_workflow_options,
+)
 from botoflowx.workflow._outbox import Outbox, is_continue_timer
 from botoflowx.workflow._start_attributes import carried_over_attributes, child_attributes
 from botoflowx.workflow._swf import (
     check_payload,
     format_duration,
-    format_priority,
-    task_list_field,
     truncate,
 )
 from botoflowx.workflow._versioning import patch_marker_name
@@ -82,6 +87,25 @@ class _Activation(Protocol):
     # without them (tools, older test doubles) still drive the engine.
 
 
+_NO_MARKERS: frozenset[str] = frozenset()
+# The job kinds that may be about the outbox's continue timers.
+_TIMER_KINDS = frozenset({"timer_fired", "start_timer_failed"})
+_HANDLER_PREFIX = "_apply_"
+# Per WorkflowInstance class: job kind -> its ``_apply_<kind>`` method.
+_HANDLERS: dict[type, dict[str, Callable[[Any, Any], None]]] = {}
+
+
+def _job_handlers(cls: type) -> dict[str, Callable[[Any, Any], None]]:
+    # A table instead of getattr(self, f"_apply_{kind}") per job: a full replay
+    # dispatches thousands of jobs.
+    handlers = _HANDLERS.get(cls)
+    if handlers is None:
+        handlers = _HANDLERS[cls] = {
+            name[len(_HANDLER_PREFIX) :]: getattr(cls, name)
+            for name in dir(cls)
+            if name.startswith(_HANDLER_PREFIX)
+        }
+    return handlers
 
 
 class WorkflowInstance(WorkflowRuntime):
@@ -139,6 +163,7 @@ class WorkflowInstance(WorkflowRuntime):
         self._close: Command | None = None
         self._close_queued = False
         self.closed = False
+        self._handlers = _job_handlers(type(self))
 
     # -- the decider's interface ---------------------------------------------------------
 
@@ -165,24 +190,28 @@ class WorkflowInstance(WorkflowRuntime):
         self._time = float(activation.time)
         self._replaying = bool(activation.is_replaying)
         self._history_length = int(getattr(activation, "started_event_id", 0) or 0)
-        markers = getattr(activation, "recorded_markers", None) or ()
-        self._recorded_markers = frozenset(name for name, _ in markers)
-        previous = _peek_context()
-        set_context(self._decision_context)
+        markers = getattr(activation, "recorded_markers", None)
+        self._recorded_markers = frozenset(name for name, _ in markers) if markers else _NO_MARKERS
+        # set_context and _peek_context, inlined: this runs once per decision task of a
+        # replayed history.
+        previous = getattr(_thread_context, "context", None)
+        _thread_context.context = self._decision_context
         try:
-            with self._loop.active():
-                for job in activation.jobs:
-                    self._apply(job)
-                    self._loop.run_until_idle()
+            self._loop.run_jobs(self._apply, activation.jobs)
         finally:
-            set_context(previous)
-        if self._close is not None and not self._close_queued:
-            # The close decision goes last: SWF rejects a response with decisions after it.
-            self._outbox.emit(self._close)
-            self._close_queued = True
-        commands = self._outbox.take_batch()
-        if self._close is not None and any(command is self._close for command in commands):
-            self.closed = True
+            _thread_context.context = previous
+        close = self._close
+        if close is not None:
+            if not self._close_queued:
+                # The close decision goes last: SWF rejects a response with decisions
+                # after it.
+                self._outbox.emit(close)
+                self._close_queued = True
+            commands = self._outbox.take_batch()
+            if any(command is close for command in commands):
+                self.closed = True
+        else:
+            commands = self._outbox.take_batch()
         if self.closed:
             # The outcome is decided: close the coroutines still waiting now, inside the
             # workflow context, rather than leave them to the garbage collector.
@@ -210,23 +239,19 @@ class WorkflowInstance(WorkflowRuntime):
             self._outbox.clear()
 
     def _apply(self, job: _Job) -> None:
-        handler = getattr(self, f"_apply_{job.kind}", None)
+        kind = job.kind
+        handler = self._handlers.get(kind)
         if handler is None:
-            raise ValueError(
-                f"unrecognized activation job kind {job.kind!r} (event {job.event_id})"
-            )
-        if (
-            job.kind in ("timer_fired", "start_timer_failed")
-            and is_continue_timer(job.key)
-        ):
+            raise ValueError(f"unrecognized activation job kind {kind!r} (event {job.event_id})")
+        if kind in _TIMER_KINDS and is_continue_timer(job.key):
             self._apply_continue_timer(job)
             return
-        if self._close is not None and job.kind != "close_failed":
+        if self._close is not None and kind != "close_failed":
             # The run's outcome is decided; events that raced with the close decision are
             # answered by re-sending the close when SWF reports it failed.
-            log.debug("workflow %s is closing; ignoring %s", self._execution, job.kind)
+            log.debug("workflow %s is closing; ignoring %s", self._execution, kind)
             return
-        handler(job)
+        handler(self, job)
 
     # -- WorkflowRuntime ------------------------------------------------------------------
 
@@ -271,37 +296,20 @@ class WorkflowInstance(WorkflowRuntime):
         self, meta: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> ActivityFuture:
         """Emit ScheduleActivityTask for ``meta`` (with activity_options applied)."""
-        meta = meta.with_overrides(current_activity_options())
+        if activity_options_open():
+            meta = meta.with_overrides(current_activity_options())
+        plan = meta.schedule_plan
         converter = _convert.resolve_converter(meta.data_converter)
-        what = f"activity {meta.name} {meta.version}"
-        payload = _convert.dumps(converter, [list(args), dict(kwargs)], f"input of {what}")
-        check_payload(payload, "input", what)
+        payload = _convert.dumps(converter, [list(args), dict(kwargs)], plan.input_context)
+        check_payload(payload, "input", plan.what)
         activity_id = self._next_id()
-        attributes = {
-            "activityType": {"name": meta.name, "version": meta.version},
-            "activityId": activity_id,
-            "input": payload,
-            "taskList": task_list_field(meta.task_list),
-            "taskPriority": format_priority(meta.task_priority),
-            "heartbeatTimeout": format_duration(meta.heartbeat_timeout, "heartbeat_timeout"),
-            "scheduleToStartTimeout": format_duration(
-                meta.schedule_to_start_timeout, "schedule_to_start_timeout"
-            ),
-            "startToCloseTimeout": format_duration(
-                meta.start_to_close_timeout, "start_to_close_timeout"
-            ),
-            "scheduleToCloseTimeout": format_duration(
-                meta.schedule_to_close_timeout, "schedule_to_close_timeout"
-            ),
-        }
-        command = make_command(
-            "ScheduleActivityTask",
-            attributes,
-            key=activity_id,
-            name=meta.name,
-            location=caller_location(),
+        plan.check_options()
+        # The decision is made only if it is sent: a replay matches most commands and
+        # drops them.
+        command = DeferredCommand(
+            "ScheduleActivityTask", activity_id, meta.name, caller_location(), plan, payload
         )
-        self._emit(command)
+        self._outbox.emit(command)
         future = ActivityFuture(self, activity_id, meta, converter, command)
         self._activities[activity_id] = future
         return future
@@ -597,12 +605,13 @@ class WorkflowInstance(WorkflowRuntime):
         future = self._activity(job)
         if future.done():
             return
+        payload = job.payload
         try:
             value = (
                 None
-                if job.payload is None
+                if payload is None
                 else _convert.loads(
-                    future.converter, job.payload, f"result of activity {future.meta.name}"
+                    future.converter, payload, future.meta.schedule_plan.result_context
                 )
             )
         except Exception as exc:

@@ -12,6 +12,7 @@ from botoflowx.workflow._swf import format_duration, format_priority
 
 __all__ = [
     "activity_options",
+    "activity_options_open",
     "current_activity_options",
     "current_workflow_options",
     "workflow_options",
@@ -184,6 +185,11 @@ def _merged(stack: tuple[Mapping[str, Any], ...]) -> dict[str, Any]:
     for overrides in stack:
         merged.update(overrides)
     return merged
+
+
+def activity_options_open() -> bool:
+    """Return True when an ``activity_options`` block is open (cheaper than merging them)."""
+    return bool(_activity_stack.get())
 
 
 def current_activity_options() -> dict[str, Any]:

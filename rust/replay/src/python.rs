@@ -278,6 +278,9 @@ pub struct PyActivation {
     is_replaying: bool,
     jobs: Py<PyList>,
     recorded_markers: Py<PyList>,
+    /// UTF-8 bytes of the jobs' payloads, so the decider's memory estimate
+    /// need not fetch (and copy) every payload string a second time.
+    payload_bytes: usize,
 }
 
 #[pymethods]
@@ -294,6 +297,11 @@ impl PyActivation {
 
 impl PyActivation {
     fn new(py: Python<'_>, activation: Activation) -> PyResult<Self> {
+        let payload_bytes = activation
+            .jobs
+            .iter()
+            .filter_map(|job| job.payload.as_deref().map(str::len))
+            .sum();
         let jobs = activation
             .jobs
             .into_iter()
@@ -310,6 +318,7 @@ impl PyActivation {
             is_replaying: activation.is_replaying,
             jobs: PyList::new(py, jobs)?.unbind(),
             recorded_markers: PyList::new(py, markers)?.unbind(),
+            payload_bytes,
         })
     }
 }
