@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import logging
 import math
+import re
 import socket
 import sys
 import threading
@@ -52,10 +55,15 @@ _LINGER_IDLE_SECONDS = 1.0
 # Request-head limits, as http.client applies them.
 _MAX_HEADER_LINE = 65536
 _MAX_HEADERS = 100
+# One well-formed header field line without its line end: a name with no colon and no
+# whitespace at either end, then the value without the whitespace around it. ASCII
+# whitespace, as bytes.strip() sees it; any other line takes the exact (slow) check.
+_FIELD_LINE = re.compile(r"([^:\s](?:[^:]*[^:\s])?):\s*(|.*\S)\s*", re.ASCII | re.DOTALL)
 # Upper bound for one chunk-size line of a chunked body (hex size plus extensions).
 _MAX_CHUNK_LINE = 4096
 
 _SERVER_NAME = "botoflowx"
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
 # Long polls: they may wait for a minute, so shutdown wakes them rather than waiting.
 _POLL_OPERATIONS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
 
@@ -95,28 +103,53 @@ class RequestHeaders:
     generality (no folding, no MIME), so the front parses the head itself.
     """
 
-    __slots__ = ("_first", "_items")
+    __slots__ = ("_fields", "_items")
 
     def __init__(self, items: list[tuple[str, str]]) -> None:
         self._items = items
-        first: dict[str, str] = {}
+        fields: dict[str, list[str]] = {}
         for name, value in items:
-            first.setdefault(name.lower(), value)
-        self._first = first
+            key = name.lower()
+            values = fields.get(key)
+            if values is None:
+                fields[key] = [value]
+            else:
+                values.append(value)
+        self._fields = fields
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """Return the first value of ``name`` (any case), or ``default``."""
-        return self._first.get(name.lower(), default)
+        values = self._fields.get(name.lower())
+        return default if values is None else values[0]
 
     def get_all(self, name: str) -> list[str] | None:
         """Return every value of ``name`` (any case) in order, or None if absent."""
-        lower = name.lower()
-        values = [value for key, value in self._items if key.lower() == lower]
-        return values or None
+        values = self._fields.get(name.lower())
+        return None if values is None else list(values)
 
     def items(self) -> list[tuple[str, str]]:
         """Return every (name, value) field in the order received."""
         return list(self._items)
+
+
+class _RequestIds:
+    """Request ids shaped like UUIDs: a random per-process prefix and a counter.
+
+    ``uuid4()`` costs a system call per request; ids only need to be unique.
+    """
+
+    __slots__ = ("_counter", "_prefix")
+
+    def __init__(self) -> None:
+        self._prefix = str(uuid.uuid4())[:24]  # "xxxxxxxx-xxxx-4xxx-xxxx-"
+        self._counter = itertools.count(int.from_bytes(uuid.uuid4().bytes[:5], "big"))
+
+    def new(self) -> str:
+        # next() on a count is atomic under the GIL, so threads never share an id.
+        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+_request_ids = _RequestIds()
 
 
 class _DateCache:
@@ -298,10 +331,52 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
 
     request_headers: RequestHeaders
     raw_requestline: bytes
+    rfile: io.BufferedReader  # makefile("rb") with the default buffering
+    # The header field lines of a head that was split at once (see handle_one_request),
+    # or None when parse_request reads them line by line.
+    _field_lines: list[str] | None = None
 
     def setup(self) -> None:
         super().setup()
         self.server.track(self.connection)
+
+    def handle_one_request(self) -> None:
+        """Read one request's head and dispatch it, like ``BaseHTTPRequestHandler``.
+
+        A request normally arrives whole in one segment, so the head is usually in
+        the read buffer already: it is then split at once instead of line by line.
+        Otherwise (a head in pieces, or LF-only line ends, where a CRLF pair may be
+        the body's) the base class reads it line by line.
+        """
+        try:
+            buffered = self.rfile.peek(1)
+        except TimeoutError as exc:
+            self.log_error("Request timed out: %r", exc)
+            self.close_connection = True
+            return
+        end = buffered.find(b"\r\n\r\n")
+        if end <= 0 or buffered.count(b"\n", 0, end) != buffered.count(b"\r\n", 0, end):
+            self._field_lines = None
+            super().handle_one_request()
+            return
+        head = self.rfile.read(end + 4)
+        line_end = head.find(b"\r\n")
+        self.raw_requestline = head[:line_end]
+        # The field lines; the head ends with two empty lines.
+        self._field_lines = head[line_end + 2 : -4].decode("latin-1").split("\r\n")
+        try:
+            if not self.parse_request():
+                return
+            method = getattr(self, "do_" + self.command, None)
+            if method is None:
+                self.send_error(
+                    HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})"
+                )
+                return
+            method()
+        except TimeoutError as exc:
+            self.log_error("Request timed out: %r", exc)
+            self.close_connection = True
 
     def parse_request(self) -> bool:
         """Parse the request line and header fields of one request.
@@ -329,11 +404,28 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             return False
         self.command, self.path, self.request_version = command, path, version
         items: list[tuple[str, str]] = []
+        field_lines = self._field_lines
+        if field_lines is not None and len(field_lines) <= _MAX_HEADERS:
+            match_field = _FIELD_LINE.fullmatch
+            for text in field_lines:
+                field = match_field(text)
+                if field is None:
+                    break
+                items.append(field.groups())  # type: ignore[arg-type]
+            else:
+                field_lines = []
+        if field_lines is not None:
+            # A line the fast path refused, or too many lines: the exact checks, from
+            # where the fast path stopped (the same answer as reading line by line).
+            lines = (text.encode("latin-1") + b"\r\n" for text in field_lines[len(items) :])
         while True:
-            line = self.rfile.readline(_MAX_HEADER_LINE + 1)
-            if len(line) > _MAX_HEADER_LINE:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
-                return False
+            if field_lines is None:
+                line = self.rfile.readline(_MAX_HEADER_LINE + 1)
+                if len(line) > _MAX_HEADER_LINE:
+                    self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                    return False
+            else:
+                line = next(lines, b"")
             if line in (b"\r\n", b"\n", b""):
                 break
             if len(items) >= _MAX_HEADERS:
@@ -390,7 +482,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
                 RequestEntityTooLargeException(
                     f"Request of {length} bytes exceeds the maximum request size of {limit} bytes."
                 ),
-                str(uuid.uuid4()),
+                _request_ids.new(),
             )
             return False
         return super().handle_expect_100()
@@ -423,7 +515,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
                 "UnknownOperationException",
                 f"{self.command} is not supported: SWF requests are POST / with X-Amz-Target.",
             ),
-            str(uuid.uuid4()),
+            _request_ids.new(),
             extra=(("Allow", "POST"),),
         )
 
@@ -432,7 +524,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
     # -- the request pipeline -------------------------------------------------------------
 
     def _handle_post(self) -> None:
-        request_id = str(uuid.uuid4())
+        request_id = _request_ids.new()
         started = time.perf_counter()
         operation = "-"
         try:
@@ -621,26 +713,24 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
     ) -> None:
         if self.server.closing:
             self.close_connection = True
-        try:
-            reason = HTTPStatus(status).phrase
-        except ValueError:
-            reason = ""
-        head = [
-            f"HTTP/1.1 {status} {reason}",
-            f"Server: {_SERVER_NAME}",
-            f"Date: {self.server.date_cache.get()}",
-            f"Content-Type: {CONTENT_TYPE}",
-            f"x-amzn-RequestId: {request_id}",
-            f"Content-Length: {len(payload)}",
-        ]
-        head.extend(f"{name}: {value}" for name, value in extra)
+        head = (
+            f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"
+            f"Server: {_SERVER_NAME}\r\n"
+            f"Date: {self.server.date_cache.get()}\r\n"
+            f"Content-Type: {CONTENT_TYPE}\r\n"
+            f"x-amzn-RequestId: {request_id}\r\n"
+            f"Content-Length: {len(payload)}\r\n"
+        )
+        for name, value in extra:
+            head += f"{name}: {value}\r\n"
         if self.close_connection:
-            head.append("Connection: close")
-        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+            head += "Connection: close\r\n"
+        data = (head + "\r\n").encode("latin-1")
         if self.command != "HEAD":
             data += payload
         try:
-            self.wfile.write(data)
+            # One send per response: the head and body never go out as two segments.
+            self.connection.sendall(data)
         except OSError:
             # The client went away (for example, it gave up on a long poll).
             self.close_connection = True
@@ -661,7 +751,7 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
         # http.server may call this before the request line was parsed.
         if not hasattr(self, "command"):
             self.command = ""
-        self._send_fault(fault, str(uuid.uuid4()))
+        self._send_fault(fault, _request_ids.new())
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - " + format, self.address_string(), *args)

@@ -8,8 +8,10 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from botoflowx.server._http import RequestHeaders
+from botoflowx.server._http import _FIELD_LINE, RequestHeaders
 
 TARGET = b"X-Amz-Target: SimpleWorkflowService.ListDomains"
 BODY = b'{"registrationStatus": "REGISTERED"}'
@@ -94,3 +96,38 @@ def test_request_headers_lookups_are_case_insensitive_and_keep_order() -> None:
     assert headers.get("missing", "d") == "d"
     assert headers.get_all("missing") is None
     assert headers.items() == [("Content-Length", "1"), ("content-length", "2"), ("X", "y")]
+
+
+def _reference_field(line: bytes) -> tuple[str, str] | None:
+    """The exact field-line rule the line-by-line parser applies."""
+    name, colon, value = line.partition(b":")
+    if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
+        return None
+    return name.decode("latin-1"), value.strip().decode("latin-1")
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"a",
+                b"Z",
+                b"-",
+                b":",
+                b" ",
+                b"\t",
+                b"\r",
+                b"\x0b",
+                b"\x85",
+                b"\xa0",
+                b"\x1c",
+                b"=",
+                b"x",
+            ]
+        ),
+        max_size=12,
+    ).map(b"".join)
+)
+def test_the_whole_head_fast_path_accepts_exactly_the_line_by_line_rule(line: bytes) -> None:
+    match = _FIELD_LINE.fullmatch(line.decode("latin-1"))
+    assert (None if match is None else match.groups()) == _reference_field(line)
