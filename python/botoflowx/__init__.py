@@ -7,6 +7,7 @@ SWF-compatible server, ``botoflowx.converter`` the data converter.
 """
 
 from botoflowx import workflow_time
+from botoflowx._version import __version__
 from botoflowx.activity import (
     ActivityContext,
     ActivityType,
@@ -91,8 +92,6 @@ from botoflowx.workflow import (
     workflow,
     workflow_options,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CHILD_ABANDON",

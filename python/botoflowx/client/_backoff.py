@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 import threading
 
+# One generator for every Backoff: seeding a new one reads the OS entropy pool,
+# which cost more than a whole cached decision when each call made its own.
+_SHARED_RNG = random.Random()
+
 
 class Backoff:
     """Delays that grow exponentially up to a cap, each drawn with full jitter.
@@ -26,7 +30,7 @@ class Backoff:
             raise ValueError(f"need 0 < base <= cap, got base={base!r} cap={cap!r}")
         self.base = base
         self.cap = cap
-        self._rng = rng or random.Random()
+        self._rng = rng or _SHARED_RNG
         self._attempt = 0
 
     @property

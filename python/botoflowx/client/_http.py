@@ -1,0 +1,262 @@
+"""A small HTTP/1.1 client for the hot SWF calls: keep-alive connections, one write per request.
+
+urllib3 and ``http.client`` spend most of a cached decision's CPU on generic
+machinery (URL parsing, header objects, ``email`` parsing of the response
+head). The hot calls need much less: ``POST`` to one endpoint with a handful of
+headers, a JSON response with ``Content-Length`` (chunked and read-to-close
+bodies are understood too). Connections are pooled per endpoint, reused last
+in first out, and checked for a peer close before reuse, like urllib3 does.
+
+Failures are reported so the caller can decide whether a retry is safe:
+:class:`ConnectFailed` means the request never left this process (no
+connection could be made), :class:`RequestFailed` means it may have reached the
+server (a reset, a timeout, a malformed or truncated answer).
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import threading
+from typing import BinaryIO
+
+__all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "RequestFailed"]
+
+# Bounds on what a response head may hold; an endpoint past them is broken.
+_MAX_LINE = 65536
+_MAX_HEADERS = 100
+
+
+class ConnectFailed(OSError):
+    """No connection could be made: the request was not sent."""
+
+
+class RequestFailed(OSError):
+    """The exchange failed after the request may have been sent."""
+
+
+class HTTPResponse:
+    """A complete response: status code, headers and body.
+
+    The headers stay as read (bytes) until asked for: a successful SWF call
+    needs only the body.
+    """
+
+    __slots__ = ("_headers", "_raw_headers", "body", "status")
+
+    def __init__(self, status: int, raw_headers: dict[bytes, bytes], body: bytes) -> None:
+        self.status = status
+        self.body = body
+        self._raw_headers = raw_headers
+        self._headers: dict[str, str] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers, lower-case names; repeated fields joined with ``", "``."""
+        if self._headers is None:
+            self._headers = {
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in self._raw_headers.items()
+            }
+        return self._headers
+
+
+class _Connection:
+    __slots__ = ("reader", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.reader: BinaryIO = sock.makefile("rb")
+
+    def dropped(self) -> bool:
+        """Whether the peer closed (or wrote unasked): readable while idle means unusable."""
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
+    def close(self) -> None:
+        try:
+            self.reader.close()
+        finally:
+            self.sock.close()
+
+
+class ConnectionPool:
+    """Keep-alive connections to one ``host:port``, shared by threads.
+
+    At most ``max_connections`` exchanges run at once; further callers wait for
+    a connection to come back instead of opening throwaway ones.
+
+    Args:
+        host: The host to connect to.
+        port: The TCP port.
+        tls: The TLS context for ``https`` endpoints, None for plain HTTP.
+        connect_timeout: Seconds to wait for the TCP (and TLS) handshake.
+        read_timeout: Seconds a read may block; long polls need more than 60.
+        max_connections: Connections kept and used at once.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        tls: ssl.SSLContext | None,
+        connect_timeout: float,
+        read_timeout: float,
+        max_connections: int,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be >= 1, got {max_connections}")
+        self.host = host
+        self.port = port
+        self._tls = tls
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._idle: list[_Connection] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    def request(self, head: bytes, body: bytes) -> HTTPResponse:
+        """Send ``head`` (request line and headers, ending in a blank line) and ``body``.
+
+        Raises:
+            ConnectFailed: No connection could be made; nothing was sent.
+            RequestFailed: The request may have been sent, but no complete
+                response was read.
+        """
+        with self._slots:
+            connection = self._checkout()
+            try:
+                connection.sock.sendall(head + body)
+                response, keep_alive = _read_response(connection.reader)
+            except (OSError, ValueError) as exc:
+                connection.close()
+                if isinstance(exc, RequestFailed):
+                    raise
+                raise RequestFailed(f"{type(exc).__name__}: {exc}") from exc
+            except BaseException:
+                connection.close()
+                raise
+            if keep_alive:
+                with self._lock:
+                    self._idle.append(connection)
+            else:
+                connection.close()
+            return response
+
+    def clear(self) -> None:
+        """Close the idle connections; those in use close when they come back broken."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+
+    def _checkout(self) -> _Connection:
+        while True:
+            with self._lock:
+                connection = self._idle.pop() if self._idle else None
+            if connection is None:
+                return self._connect()
+            if not connection.dropped():
+                return connection
+            connection.close()
+
+    def _connect(self) -> _Connection:
+        try:
+            sock = socket.create_connection((self.host, self.port), self._connect_timeout)
+        except OSError as exc:
+            raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._tls is not None:
+                sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+            sock.settimeout(self._read_timeout)
+        except OSError as exc:
+            sock.close()
+            # A failed TLS handshake sent no request either.
+            raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+        return _Connection(sock)
+
+
+def _read_response(reader: BinaryIO) -> tuple[HTTPResponse, bool]:
+    """Read one response; returns it and whether the connection may be reused."""
+    while True:
+        version, status = _read_status_line(reader)
+        headers = _read_headers(reader)
+        # Interim answers (100 Continue) precede the real one.
+        if not 100 <= status < 200:
+            break
+    keep_alive = version == b"HTTP/1.1"
+    connection = headers.get(b"connection", b"").lower()
+    if connection == b"close":
+        keep_alive = False
+    elif connection == b"keep-alive":
+        keep_alive = True
+    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        body = _read_chunked(reader)
+    elif (length := headers.get(b"content-length")) is not None:
+        try:
+            size = int(length)
+        except ValueError:
+            raise RequestFailed(f"invalid Content-Length {length!r}") from None
+        body = reader.read(size) if size else b""
+        if len(body) != size:
+            raise RequestFailed(f"response ended after {len(body)} of {size} bytes")
+    elif status in (204, 304):
+        body = b""
+    else:
+        body = reader.read()
+        keep_alive = False
+    return HTTPResponse(status, headers, body), keep_alive
+
+
+def _read_status_line(reader: BinaryIO) -> tuple[bytes, int]:
+    line = reader.readline(_MAX_LINE)
+    if not line:
+        raise RequestFailed("the server closed the connection without answering")
+    version, _, rest = line.partition(b" ")
+    code = rest[:3]
+    if not version.startswith(b"HTTP/1.") or not code.isdigit():
+        raise RequestFailed(f"malformed status line {line[:100]!r}")
+    return version, int(code)
+
+
+def _read_headers(reader: BinaryIO) -> dict[bytes, bytes]:
+    headers: dict[bytes, bytes] = {}
+    for _ in range(_MAX_HEADERS):
+        line = reader.readline(_MAX_LINE)
+        if line == b"\r\n" or line == b"\n":
+            return headers
+        name, colon, value = line.partition(b":")
+        if not colon or line[-1:] != b"\n":
+            if not colon:
+                raise RequestFailed(f"malformed header line {line[:100]!r}")
+            raise RequestFailed("the response head was cut off or has an overlong line")
+        key = name.strip().lower()
+        value = value.strip()
+        headers[key] = headers[key] + b", " + value if key in headers else value
+    raise RequestFailed(f"more than {_MAX_HEADERS} response headers")
+
+
+def _read_chunked(reader: BinaryIO) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        line = reader.readline(_MAX_LINE)
+        try:
+            size = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise RequestFailed(f"malformed chunk size line {line[:100]!r}") from None
+        if size < 0:
+            raise RequestFailed(f"negative chunk size in {line[:100]!r}")
+        if size == 0:
+            # Trailer fields, up to the blank line.
+            _read_headers(reader)
+            return b"".join(parts)
+        chunk = reader.read(size)
+        if len(chunk) != size or reader.readline(_MAX_LINE) not in (b"\r\n", b"\n"):
+            raise RequestFailed("malformed or truncated chunked response")
+        parts.append(chunk)

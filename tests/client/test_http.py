@@ -1,0 +1,243 @@
+"""The hot-path HTTP/1.1 pool against a scripted raw-socket server: framing, reuse, failures."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from botoflowx.client._http import ConnectFailed, ConnectionPool, RequestFailed
+
+HEAD = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"
+BODY = b"ping"
+
+# A script answers one request on a connection: it gets the socket and returns
+# False to close the connection afterwards.
+Script = Callable[[socket.socket], bool]
+
+
+@dataclass
+class ScriptedServer:
+    """Accepts connections and answers each request with the next script."""
+
+    scripts: list[Script] = field(default_factory=list)
+    connections: int = 0
+    requests: list[bytes] = field(default_factory=list)
+    port: int = 0
+
+
+def read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    state = ScriptedServer()
+    listener = socket.create_server(("127.0.0.1", 0))
+    state.port = listener.getsockname()[1]
+    stopping = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            while True:
+                try:
+                    request = read_request(conn)
+                except OSError:
+                    return
+                if not request:
+                    return
+                state.requests.append(request)
+                if not state.scripts.pop(0)(conn):
+                    return
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            state.connections += 1
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        stopping.set()
+        listener.close()
+
+
+def reply(raw: bytes, keep: bool = True) -> Script:
+    def script(conn: socket.socket) -> bool:
+        conn.sendall(raw)
+        return keep
+
+    return script
+
+
+def ok(body: bytes, extra: bytes = b"") -> Script:
+    return reply(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), extra, body))
+
+
+def pool(state: ScriptedServer, **kwargs: float) -> ConnectionPool:
+    options = {"connect_timeout": 2.0, "read_timeout": 2.0, "max_connections": 4}
+    options.update(kwargs)
+    return ConnectionPool(
+        "127.0.0.1",
+        state.port,
+        tls=None,
+        connect_timeout=options["connect_timeout"],
+        read_timeout=options["read_timeout"],
+        max_connections=int(options["max_connections"]),
+    )
+
+
+def test_content_length_bodies_on_one_reused_connection(server: ScriptedServer) -> None:
+    server.scripts += [ok(b'{"a":1}', b"X-Amzn-RequestId: r1\r\n"), ok(b""), ok(b"3")]
+    http = pool(server)
+
+    first = http.request(HEAD, BODY)
+    assert (first.status, first.body) == (200, b'{"a":1}')
+    assert first.headers["x-amzn-requestid"] == "r1"
+    assert http.request(HEAD, BODY).body == b""
+    assert http.request(HEAD, BODY).body == b"3"
+    assert server.connections == 1
+    assert server.requests[0] == HEAD + BODY
+
+
+def test_chunked_body_with_trailer_and_an_interim_100_continue(server: ScriptedServer) -> None:
+    server.scripts += [
+        reply(
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: t\r\n\r\n"
+        ),
+        ok(b"next"),
+    ]
+    http = pool(server)
+
+    assert http.request(HEAD, BODY).body == b"hello world"
+    assert http.request(HEAD, BODY).body == b"next"
+    assert server.connections == 1
+
+
+def test_connection_close_and_read_to_end_bodies_are_not_reused(server: ScriptedServer) -> None:
+    server.scripts += [
+        reply(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na", keep=False),
+        reply(b"HTTP/1.1 200 OK\r\n\r\nuntil the end", keep=False),
+        ok(b"c"),
+    ]
+    http = pool(server)
+
+    assert http.request(HEAD, BODY).body == b"a"
+    assert http.request(HEAD, BODY).body == b"until the end"
+    assert http.request(HEAD, BODY).body == b"c"
+    assert server.connections == 3
+
+
+def test_an_idle_connection_the_server_closed_is_replaced_before_sending(
+    server: ScriptedServer,
+) -> None:
+    # The server answers as keep-alive, then closes: the pool must notice
+    # before writing the next request on the dead connection.
+    server.scripts += [ok(b"a"), ok(b"b")]
+    server.scripts[0] = reply(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", keep=False)
+    http = pool(server)
+
+    assert http.request(HEAD, BODY).body == b"a"
+    time.sleep(0.2)
+    assert http.request(HEAD, BODY).body == b"b"
+    assert server.connections == 2
+
+
+def test_error_statuses_are_responses_not_failures(server: ScriptedServer) -> None:
+    server.scripts += [
+        reply(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\nX-Amzn-ErrorType: V\r\n\r\n{}")
+    ]
+    response = pool(server).request(HEAD, BODY)
+    assert (response.status, response.body, response.headers["x-amzn-errortype"]) == (
+        400,
+        b"{}",
+        "V",
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "after 5 of 10 bytes"),
+        (b"SMTP ready\r\n\r\n", "malformed status line"),
+        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed header line"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "invalid Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        (b"", "closed the connection without answering"),
+    ],
+)
+def test_broken_answers_fail_the_request_and_drop_the_connection(
+    server: ScriptedServer, raw: bytes, message: str
+) -> None:
+    server.scripts += [reply(raw, keep=False), ok(b"fine")]
+    http = pool(server)
+
+    with pytest.raises(RequestFailed, match=message):
+        http.request(HEAD, BODY)
+    assert http.request(HEAD, BODY).body == b"fine"
+    assert server.connections == 2
+
+
+def test_a_read_timeout_is_a_request_failure(server: ScriptedServer) -> None:
+    server.scripts += [lambda conn: time.sleep(1.0) or False]
+    with pytest.raises(RequestFailed, match="timed out"):
+        pool(server, read_timeout=0.2).request(HEAD, BODY)
+
+
+def test_nothing_listening_is_a_connect_failure() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    http = ConnectionPool(
+        "127.0.0.1", port, tls=None, connect_timeout=1.0, read_timeout=1.0, max_connections=1
+    )
+    with pytest.raises(ConnectFailed, match=f"127.0.0.1:{port}"):
+        http.request(HEAD, BODY)
+
+
+def test_callers_beyond_max_connections_wait_for_a_connection(server: ScriptedServer) -> None:
+    released = threading.Event()
+
+    def slow(conn: socket.socket) -> bool:
+        released.wait(5)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow")
+        return True
+
+    server.scripts += [slow, ok(b"fast")]
+    http = pool(server, max_connections=1)
+    results: list[bytes] = []
+    first = threading.Thread(target=lambda: results.append(http.request(HEAD, BODY).body))
+    first.start()
+    time.sleep(0.2)
+    second = threading.Thread(target=lambda: results.append(http.request(HEAD, BODY).body))
+    second.start()
+    time.sleep(0.2)
+    # The second caller waits for the only connection instead of opening another.
+    assert server.connections == 1 and results == []
+    released.set()
+    first.join(5)
+    second.join(5)
+    assert results == [b"slow", b"fast"]
+    assert server.connections == 1
