@@ -35,8 +35,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -82,7 +81,7 @@ from botoflowx.server._limits import (
 )
 from botoflowx.server._registry import Registry, get_type, require_domain, type_config, type_label
 from botoflowx.server._scheduler import TimeoutScheduler, fire_timeout
-from botoflowx.server._store import Store, Tx
+from botoflowx.server._store import Store, Transaction, Tx
 from botoflowx.server._tokens import PageTokens, fingerprint, new_task_token
 from botoflowx.server._visibility import Visibility, find_run, history_page
 
@@ -407,11 +406,11 @@ class Engine:
         with self._tx() as tx:
             return handler(tx, params, region)
 
-    @contextmanager
-    def _tx(self) -> Iterator[Tx]:
-        with self._store.transaction(self._clock.now()) as tx:
-            yield tx
-        # Committed: now the new tasks and due times are visible to other threads.
+    def _tx(self) -> Transaction:
+        return self._store.transaction(self._clock.now(), self._committed)
+
+    def _committed(self, tx: Tx) -> None:
+        # Now the new tasks and due times are visible to other threads.
         for key, count in tx.wake.items():
             self._waits.notify(key, count)
         if tx.earliest_due is not None:

@@ -7,13 +7,13 @@ import math
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import Any
 
 from botoflowx.server._faults import InternalFailure
 
-__all__ = ["SCHEMA_VERSION", "Store", "Tx"]
+__all__ = ["SCHEMA_VERSION", "Store", "Transaction", "Tx"]
 
 SCHEMA_VERSION = 1
 
@@ -120,6 +120,7 @@ class Tx:
     """
 
     __slots__ = (
+        "_cursor",
         "_seq",
         "closed",
         "conn",
@@ -140,8 +141,12 @@ class Tx:
         *,
         known_last_event: dict[int, int] | None = None,
         type_cache: dict[tuple[str, ...], sqlite3.Row | None] | None = None,
+        cursor: sqlite3.Cursor | None = None,
     ) -> None:
         self.conn = conn
+        # One cursor for every statement: each result is consumed before the next
+        # statement runs, and conn.execute would create a cursor per statement.
+        self._cursor = cursor if cursor is not None else conn.cursor()
         self._seq = seq
         # Millisecond precision, as SWF reports timestamps. Truncated, never rounded up,
         # so a timeout armed "now + N" is due no later than N seconds from the real now.
@@ -167,26 +172,26 @@ class Tx:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """Run a query and return its first row, or None."""
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        row: sqlite3.Row | None = self._cursor.execute(sql, params).fetchone()
         return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Run a query and return all its rows."""
-        return self.conn.execute(sql, params).fetchall()
+        return self._cursor.execute(sql, params).fetchall()
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement and return the number of rows it changed."""
-        return self.conn.execute(sql, params).rowcount
+        return self._cursor.execute(sql, params).rowcount
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT and return the new row id."""
-        rowid = self.conn.execute(sql, params).lastrowid
+        rowid = self._cursor.execute(sql, params).lastrowid
         assert rowid is not None
         return rowid
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run a query and return the first column of its first row (None if no row)."""
-        row = self.conn.execute(sql, params).fetchone()
+        row = self._cursor.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def next_seq(self) -> int:
@@ -203,6 +208,32 @@ class Tx:
         """Note a new due time so the scheduler can be woken after commit if it is earlier."""
         if self.earliest_due is None or due < self.earliest_due:
             self.earliest_due = due
+
+
+class Transaction:
+    """The context manager of :meth:`Store.transaction` (a class: a generator-based
+    one costs several microseconds per call, and every API call opens one)."""
+
+    __slots__ = ("_now", "_on_commit", "_store", "_tx")
+
+    def __init__(self, store: Store, now: float, on_commit: Callable[[Tx], None] | None) -> None:
+        self._store = store
+        self._now = now
+        self._on_commit = on_commit
+
+    def __enter__(self) -> Tx:
+        self._tx = self._store._begin(self._now)
+        return self._tx
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._store._end(self._tx, commit=exc_type is None)
+        if exc_type is None and self._on_commit is not None:
+            self._on_commit(self._tx)
 
 
 class Store:
@@ -246,6 +277,7 @@ class Store:
                 )
             else:
                 self.secret = bytes(row[0])
+            self._cursor = self._conn.cursor()
             start = self._conn.execute(
                 "SELECT MAX(m) FROM (SELECT MAX(dt_seq) AS m FROM runs"
                 " UNION ALL SELECT MAX(seq) FROM activities)"
@@ -267,39 +299,53 @@ class Store:
                 f" server needs version {SCHEMA_VERSION}. Use another database file."
             )
 
-    @contextmanager
-    def transaction(self, now: float) -> Iterator[Tx]:
-        """Run a block in one write transaction; roll back if it raises.
+    def transaction(self, now: float, on_commit: Callable[[Tx], None] | None = None) -> Transaction:
+        """Return a context manager running its block in one write transaction.
+
+        The block gets the :class:`Tx`; the transaction rolls back if the block raises.
 
         Args:
             now: the engine clock's time for this call (used for every event it writes).
+            on_commit: called with the Tx after the commit, once the store's lock is
+                released (to deliver wake-ups).
         """
-        with self.lock:
+        return Transaction(self, now, on_commit)
+
+    def _begin(self, now: float) -> Tx:
+        self.lock.acquire()
+        try:
             if self._closed:
                 raise InternalFailure("The server is shutting down")
             self._conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(
-                self._conn,
-                now,
-                self._seq,
-                known_last_event=self.last_event,
-                type_cache=self.type_cache,
-            )
-            try:
-                yield tx
-            except BaseException:
+        except BaseException:
+            self.lock.release()
+            raise
+        return Tx(
+            self._conn,
+            now,
+            self._seq,
+            known_last_event=self.last_event,
+            type_cache=self.type_cache,
+            cursor=self._cursor,
+        )
+
+    def _end(self, tx: Tx, commit: bool) -> None:
+        try:
+            if not commit:
                 self._conn.execute("ROLLBACK")
                 # The type cache may hold a row this transaction wrote and then read.
                 self.type_cache.clear()
-                raise
+                return
             self._conn.execute("COMMIT")
             self.last_event.update(tx.last_event)
             for pk in tx.closed:
                 self.last_event.pop(pk, None)
+        finally:
+            self.lock.release()
 
     def read(self) -> Tx:
         """Return a Tx-like reader for autocommit queries; call it while holding ``lock``."""
-        return Tx(self._conn, 0.0)
+        return Tx(self._conn, 0.0, cursor=self._cursor)
 
     def close(self) -> None:
         """Close the connection; later transactions raise InternalFailure."""
