@@ -329,9 +329,9 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
     request_headers: RequestHeaders
     raw_requestline: bytes
     rfile: io.BufferedReader  # makefile("rb") with the default buffering
-    # The header field lines of a head that was split at once (see handle_one_request),
-    # or None when parse_request reads them line by line.
-    _field_lines: list[str] | None = None
+    # The header field lines of a head read at once, each ending in CRLF (see
+    # handle_one_request), or None when parse_request reads them line by line.
+    _field_block: str | None = None
 
     def setup(self) -> None:
         super().setup()
@@ -353,14 +353,13 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             return
         end = buffered.find(b"\r\n\r\n")
         if end <= 0 or buffered.count(b"\n", 0, end) != buffered.count(b"\r\n", 0, end):
-            self._field_lines = None
+            self._field_block = None
             super().handle_one_request()
             return
         head = self.rfile.read(end + 4)
         line_end = head.find(b"\r\n")
         self.raw_requestline = head[:line_end]
-        # The field lines; the head ends with two empty lines.
-        self._field_lines = head[line_end + 2 : -4].decode("latin-1").split("\r\n")
+        self._field_block = head[line_end + 2 : -2].decode("latin-1")
         try:
             if not self.parse_request():
                 return
@@ -400,22 +399,15 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
             )
             return False
         self.command, self.path, self.request_version = command, path, version
-        items: list[tuple[str, str]] = []
-        field_lines = self._field_lines
-        if field_lines is not None and len(field_lines) <= _MAX_HEADERS:
-            for text in field_lines:
-                field = split_field(text)
-                if field is None:
-                    break
-                items.append(field)
-            else:
-                field_lines = []
-        if field_lines is not None:
-            # A line the fast path refused, or too many lines: the exact checks, from
-            # where the fast path stopped (the same answer as reading line by line).
-            lines = (text.encode("latin-1") + b"\r\n" for text in field_lines[len(items) :])
-        while True:
-            if field_lines is None:
+        block = self._field_block
+        plain = None if block is None else split_fields(block)
+        items: list[tuple[str, str]] = [] if plain is None else plain
+        if block is not None and plain is None:
+            # A malformed line or too many lines: the exact checks below find which
+            # and answer as if the head had been read line by line.
+            lines = (part + b"\r\n" for part in block.encode("latin-1").split(b"\r\n")[:-1])
+        while plain is None:
+            if block is None:
                 line = self.rfile.readline(_MAX_HEADER_LINE + 1)
                 if len(line) > _MAX_HEADER_LINE:
                     self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
@@ -753,17 +745,22 @@ class _SWFRequestHandler(BaseHTTPRequestHandler):
         logger.debug("%s - " + format, self.address_string(), *args)
 
 
-def split_field(line: str) -> tuple[str, str] | None:
-    """Split a header field line (latin-1, without its line end) into name and value.
+def split_fields(block: str) -> list[tuple[str, str]] | None:
+    """Split header field lines (latin-1, each ending in CRLF) into names and values.
 
-    Returns None for what the line-by-line parser refuses: no colon, an empty name,
-    or whitespace around the name (folded lines are obsolete syntax that proxies
-    read differently). The value loses the whitespace around it.
+    The fast path for a head read at once. Returns None when the exact line-by-line
+    checks must decide instead: a malformed line (no colon, an empty name, or
+    whitespace around the name: folded lines are obsolete syntax that proxies read
+    differently) or more than _MAX_HEADERS lines. Values lose the whitespace around
+    them, as with bytes.strip().
     """
-    name, colon, value = line.partition(":")
-    if not colon or not name or name != name.strip(_ASCII_WHITESPACE):
-        return None
-    return name, value.strip(_ASCII_WHITESPACE)
+    fields: list[tuple[str, str]] = []
+    for line in block.split("\r\n")[:-1]:
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip(_ASCII_WHITESPACE):
+            return None
+        fields.append((name, value.strip(_ASCII_WHITESPACE)))
+    return fields if len(fields) <= _MAX_HEADERS else None
 
 
 def _engine(server: SWFHTTPServer) -> EngineLike:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from botoflowx.server._http import RequestHeaders, split_field
+from botoflowx.server._http import RequestHeaders, split_fields
 
 TARGET = b"X-Amz-Target: SimpleWorkflowService.ListDomains"
 BODY = b'{"registrationStatus": "REGISTERED"}'
@@ -106,27 +106,27 @@ def _reference_field(line: bytes) -> tuple[str, str] | None:
     return name.decode("latin-1"), value.strip().decode("latin-1")
 
 
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                b"a",
-                b"Z",
-                b"-",
-                b":",
-                b" ",
-                b"\t",
-                b"\r",
-                b"\x0b",
-                b"\x85",
-                b"\xa0",
-                b"\x1c",
-                b"=",
-                b"x",
-            ]
-        ),
-        max_size=12,
-    ).map(b"".join)
-)
-def test_the_whole_head_fast_path_accepts_exactly_the_line_by_line_rule(line: bytes) -> None:
-    assert split_field(line.decode("latin-1")) == _reference_field(line)
+_PIECES = [b"a", b"Z", b"-", b":", b" ", b"\t", b"\r", b"\x0b", b"\x85", b"\xa0", b"\x1c", b"="]
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=10).map(b"".join), max_size=6))
+def test_the_fast_field_split_reads_what_the_line_by_line_rule_reads(lines: list[bytes]) -> None:
+    block = b"".join(line + b"\r\n" for line in lines).decode("latin-1")
+    expected = [_reference_field(line) for line in lines]
+    assert split_fields(block) == (None if None in expected else expected)
+
+
+def test_the_fast_field_split_takes_a_botocore_head() -> None:
+    block = (
+        "Host: 127.0.0.1:8080\r\nX-Amz-Target: SimpleWorkflowService.PollForDecisionTask\r\n"
+        "Authorization: AWS4-HMAC-SHA256 Credential=a/b/c, SignedHeaders=x;y, Signature=0\r\n"
+        "Content-Length: 2\r\nEmpty:\r\nX-Pad:  \t padded\r\n"
+    )
+    assert split_fields(block) == [
+        ("Host", "127.0.0.1:8080"),
+        ("X-Amz-Target", "SimpleWorkflowService.PollForDecisionTask"),
+        ("Authorization", "AWS4-HMAC-SHA256 Credential=a/b/c, SignedHeaders=x;y, Signature=0"),
+        ("Content-Length", "2"),
+        ("Empty", ""),
+        ("X-Pad", "padded"),
+    ]
