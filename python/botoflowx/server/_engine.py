@@ -667,9 +667,12 @@ class Engine:
 
         def claim() -> dict[str, Any] | None:
             with self._tx() as tx:
+                # With the run's ids, which the task names (one statement less).
                 row = tx.one(
-                    "SELECT * FROM activities WHERE region = ? AND domain = ? AND task_list = ?"
-                    " AND state = 1 ORDER BY priority DESC, seq LIMIT 1",
+                    "SELECT a.*, r.workflow_id, r.run_id FROM activities AS a"
+                    " JOIN runs AS r ON r.pk = a.run_pk"
+                    " WHERE a.region = ? AND a.domain = ? AND a.task_list = ? AND a.state = 1"
+                    " ORDER BY a.priority DESC, a.seq LIMIT 1",
                     (region, domain, task_list),
                 )
                 if row is None:
@@ -683,6 +686,7 @@ class Engine:
     def _start_activity_task(
         self, tx: Tx, row: sqlite3.Row, identity: str | None
     ) -> dict[str, Any] | None:
+        """Start a claimed activity task; ``row`` also holds its run's workflow_id and run_id."""
         pk, activity_id = row["run_pk"], row["activity_id"]
         attrs: dict[str, Any] = {}
         if identity is not None:
@@ -702,13 +706,11 @@ class Engine:
         if row["heartbeat_timeout"] != "NONE":
             add_timeout(tx, pk, "AT_HB", activity_id, row["scheduled_id"],
                         tx.now + int(row["heartbeat_timeout"]))
-        run = tx.one("SELECT workflow_id, run_id FROM runs WHERE pk = ?", (pk,))
-        assert run is not None, f"run {pk} vanished"
         task: dict[str, Any] = {
             "taskToken": token,
             "activityId": activity_id,
             "startedEventId": started,
-            "workflowExecution": execution_of(run),
+            "workflowExecution": execution_of(row),
             "activityType": {"name": row["type_name"], "version": row["type_version"]},
         }
         if row["input"] is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -204,12 +205,14 @@ def request_decision(tx: Tx, pk: int) -> None:
         tx.run("UPDATE runs SET dt_pending = 1 WHERE pk = ?", (pk,))
 
 
-def schedule_decision_task(tx: Tx, pk: int, run: sqlite3.Row | None = None) -> None:
+def schedule_decision_task(
+    tx: Tx, pk: int, run: sqlite3.Row | Mapping[str, Any] | None = None
+) -> None:
     """Write DecisionTaskScheduled and queue the task (on the override list if one is set).
 
     Args:
-        run: the run's current row, if the caller has just read it (at least the
-            columns in ``_SCHEDULE_COLUMNS``).
+        run: the run's current values of the columns in ``_SCHEDULE_COLUMNS``, if the
+            caller has them.
     """
     if run is None:
         run = tx.one(f"SELECT {_SCHEDULE_COLUMNS} FROM runs WHERE pk = ?", (pk,))
@@ -331,7 +334,19 @@ def start_run(
         attrs["lambdaRole"] = config["lambdaRole"]
     append_event(tx, pk, "WorkflowExecutionStarted", attrs)
     add_timeout(tx, pk, "WF", "", 1, tx.now + int(config["executionStartToCloseTimeout"]))
-    schedule_decision_task(tx, pk)
+    schedule_decision_task(
+        tx,
+        pk,
+        {
+            "region": region,
+            "domain": domain,
+            "task_list": config["taskList"]["name"],
+            "task_priority": config["taskPriority"],
+            "task_timeout": config["taskStartToCloseTimeout"],
+            "override_list": None,
+            "override_s2s": None,
+        },
+    )
     return pk, run_id
 
 
