@@ -11,6 +11,7 @@ import pytest
 from botoflowx.worker._sticky import (
     MAX_TASK_LIST_NAME,
     StickyCache,
+    StickyPageSizer,
     reached_cached_events,
     sticky_task_list_name,
 )
@@ -289,3 +290,20 @@ def test_take_waits_for_a_checked_out_run_to_come_back() -> None:
     started = time.monotonic()
     assert runs.take("k", wait=10) is None
     assert time.monotonic() - started < 5
+
+
+def test_sticky_page_size_follows_the_largest_recent_delta() -> None:
+    sizer = StickyPageSizer(100, window=3, minimum=16, maximum=1000, margin=4)
+    assert sizer.size == 100  # nothing seen yet
+    sizer.observe(6)
+    assert sizer.size == 16  # never below the minimum
+    sizer.observe(40)
+    assert sizer.size == 44
+    sizer.observe(5000)
+    assert sizer.size == 1000  # SWF's largest page
+    sizer.observe(40)
+    sizer.observe(6)
+    sizer.observe(6)
+    assert sizer.size == 44  # 5000 left the window
+    sizer.observe(6)
+    assert sizer.size == 16

@@ -15,10 +15,10 @@ server (a reset, a timeout, a malformed or truncated answer).
 
 from __future__ import annotations
 
+import queue
 import select
 import socket
 import ssl
-import threading
 from typing import BinaryIO
 
 __all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "RequestFailed"]
@@ -43,22 +43,19 @@ class HTTPResponse:
     needs only the body.
     """
 
-    __slots__ = ("_headers", "_raw_headers", "body", "status")
+    __slots__ = ("_head_lines", "_headers", "body", "status")
 
-    def __init__(self, status: int, raw_headers: dict[bytes, bytes], body: bytes) -> None:
+    def __init__(self, status: int, head_lines: list[bytes], body: bytes) -> None:
         self.status = status
         self.body = body
-        self._raw_headers = raw_headers
+        self._head_lines = head_lines
         self._headers: dict[str, str] | None = None
 
     @property
     def headers(self) -> dict[str, str]:
         """The headers, lower-case names; repeated fields joined with ``", "``."""
         if self._headers is None:
-            self._headers = {
-                name.decode("latin-1"): value.decode("latin-1")
-                for name, value in self._raw_headers.items()
-            }
+            self._headers = _parse_head_lines(self._head_lines)
         return self._headers
 
 
@@ -116,9 +113,13 @@ class ConnectionPool:
         self._tls = tls
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
+        # list.append/pop are atomic, so the idle stack needs no lock of its own.
         self._idle: list[_Connection] = []
-        self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(max_connections)
+        # Tokens of the right to run an exchange: a C-level queue costs a
+        # fraction of threading.Semaphore, which is written in Python.
+        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(max_connections):
+            self._slots.put(None)
 
     def request(self, head: bytes, body: bytes) -> HTTPResponse:
         """Send ``head`` (request line and headers, ending in a blank line) and ``body``.
@@ -128,7 +129,8 @@ class ConnectionPool:
             RequestFailed: The request may have been sent, but no complete
                 response was read.
         """
-        with self._slots:
+        self._slots.get()
+        try:
             connection = self._checkout()
             try:
                 connection.sock.sendall(head + body)
@@ -142,24 +144,27 @@ class ConnectionPool:
                 connection.close()
                 raise
             if keep_alive:
-                with self._lock:
-                    self._idle.append(connection)
+                self._idle.append(connection)
             else:
                 connection.close()
             return response
+        finally:
+            self._slots.put(None)
 
     def clear(self) -> None:
         """Close the idle connections; those in use close when they come back broken."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
+        while True:
+            try:
+                connection = self._idle.pop()
+            except IndexError:
+                return
             connection.close()
 
     def _checkout(self) -> _Connection:
         while True:
-            with self._lock:
-                connection = self._idle.pop() if self._idle else None
-            if connection is None:
+            try:
+                connection = self._idle.pop()
+            except IndexError:
                 return self._connect()
             if not connection.dropped():
                 return connection
@@ -185,20 +190,24 @@ class ConnectionPool:
 def _read_response(reader: BinaryIO) -> tuple[HTTPResponse, bool]:
     """Read one response; returns it and whether the connection may be reused."""
     while True:
-        version, status = _read_status_line(reader)
-        headers = _read_headers(reader)
+        status_line = reader.readline(_MAX_LINE)
+        version, status = _parse_status_line(status_line)
+        lines = _read_head_lines(reader)
         # Interim answers (100 Continue) precede the real one.
         if not 100 <= status < 200:
             break
+    # Only three fields matter for framing; find them in the lower-cased head
+    # (each field line follows a newline) instead of splitting every line.
+    head = b"".join(lines).lower()
     keep_alive = version == b"HTTP/1.1"
-    connection = headers.get(b"connection", b"").lower()
+    connection = _field(head, b"\nconnection:")
     if connection == b"close":
         keep_alive = False
     elif connection == b"keep-alive":
         keep_alive = True
-    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+    if b"chunked" in (_field(head, b"\ntransfer-encoding:") or b""):
         body = _read_chunked(reader)
-    elif (length := headers.get(b"content-length")) is not None:
+    elif (length := _field(head, b"\ncontent-length:")) is not None:
         try:
             size = int(length)
         except ValueError:
@@ -211,11 +220,10 @@ def _read_response(reader: BinaryIO) -> tuple[HTTPResponse, bool]:
     else:
         body = reader.read()
         keep_alive = False
-    return HTTPResponse(status, headers, body), keep_alive
+    return HTTPResponse(status, lines, body), keep_alive
 
 
-def _read_status_line(reader: BinaryIO) -> tuple[bytes, int]:
-    line = reader.readline(_MAX_LINE)
+def _parse_status_line(line: bytes) -> tuple[bytes, int]:
     if not line:
         raise RequestFailed("the server closed the connection without answering")
     version, _, rest = line.partition(b" ")
@@ -225,21 +233,38 @@ def _read_status_line(reader: BinaryIO) -> tuple[bytes, int]:
     return version, int(code)
 
 
-def _read_headers(reader: BinaryIO) -> dict[bytes, bytes]:
-    headers: dict[bytes, bytes] = {}
+def _read_head_lines(reader: BinaryIO) -> list[bytes]:
+    """The header lines up to the blank line, each starting with a newline."""
+    lines: list[bytes] = []
     for _ in range(_MAX_HEADERS):
         line = reader.readline(_MAX_LINE)
         if line == b"\r\n" or line == b"\n":
-            return headers
-        name, colon, value = line.partition(b":")
-        if not colon or line[-1:] != b"\n":
-            if not colon:
-                raise RequestFailed(f"malformed header line {line[:100]!r}")
+            return lines
+        if line[-1:] != b"\n":
             raise RequestFailed("the response head was cut off or has an overlong line")
-        key = name.strip().lower()
-        value = value.strip()
-        headers[key] = headers[key] + b", " + value if key in headers else value
+        if b":" not in line:
+            raise RequestFailed(f"malformed header line {line[:100]!r}")
+        lines.append(b"\n" + line)
     raise RequestFailed(f"more than {_MAX_HEADERS} response headers")
+
+
+def _field(head: bytes, marker: bytes) -> bytes | None:
+    """The value of the first field ``marker`` (newline + lower-case name + colon) names."""
+    start = head.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    return head[start : head.find(b"\n", start)].strip()
+
+
+def _parse_head_lines(lines: list[bytes]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, _, value = line.partition(b":")
+        key = name.strip().lower().decode("latin-1")
+        text = value.strip().decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
 
 
 def _read_chunked(reader: BinaryIO) -> bytes:
@@ -254,7 +279,7 @@ def _read_chunked(reader: BinaryIO) -> bytes:
             raise RequestFailed(f"negative chunk size in {line[:100]!r}")
         if size == 0:
             # Trailer fields, up to the blank line.
-            _read_headers(reader)
+            _read_head_lines(reader)
             return b"".join(parts)
         chunk = reader.read(size)
         if len(chunk) != size or reader.readline(_MAX_LINE) not in (b"\r\n", b"\n"):

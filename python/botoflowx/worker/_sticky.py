@@ -11,7 +11,8 @@ list, where any decider replays it in full.
 
 This module holds the parts that need no network: the per-process list name,
 the LRU of runs (bounded by count and by an estimate of memory), its counters,
-and the check that a walk of reverse-order pages reached the cached events.
+the page size of sticky polls, and the check that a walk of reverse-order
+pages reached the cached events.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 import socket
 import threading
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -72,6 +73,52 @@ def sticky_task_list_name(
         suffix = suffix[-(MAX_TASK_LIST_NAME // 2) :]
     # Cut the shared name, never the suffix: the suffix is what makes it unique.
     return task_list[: MAX_TASK_LIST_NAME - len(suffix)] + suffix
+
+
+class StickyPageSizer:
+    """Chooses ``maximumPageSize`` for sticky polls from the deltas of recent cache hits.
+
+    The size must be chosen before the task (and so its delta) is known. Too
+    small costs another page round trip; too large makes the server read and
+    send, and the decider parse, events the cached run already holds (a
+    sequential workflow's delta is 6 events; a 100-event page cost more than
+    the rest of a warm task). So the page holds the largest delta of the
+    recent hits, plus a margin.
+
+    Args:
+        initial: The size before any hit was seen.
+        window: How many recent hits count.
+        minimum: The smallest size used.
+        maximum: SWF's largest page size.
+        margin: Events added above the largest recent delta.
+    """
+
+    def __init__(
+        self,
+        initial: int = 100,
+        *,
+        window: int = 64,
+        minimum: int = 16,
+        maximum: int = 1000,
+        margin: int = 4,
+    ) -> None:
+        self._initial = initial
+        self._minimum = minimum
+        self._maximum = maximum
+        self._margin = margin
+        self._recent: deque[int] = deque(maxlen=window)
+
+    @property
+    def size(self) -> int:
+        """The page size for the next sticky poll."""
+        if not self._recent:
+            return self._initial
+        return min(max(max(self._recent) + self._margin, self._minimum), self._maximum)
+
+    def observe(self, delta: int) -> None:
+        """Record a hit that needed the newest ``delta`` events."""
+        # deque.append is atomic: pollers may record concurrently.
+        self._recent.append(delta)
 
 
 def reached_cached_events(pages: Sequence[_PageBounds], applied_event_id: int) -> bool:

@@ -47,6 +47,7 @@ from botoflowx.worker._sticky import (
     DEFAULT_STICKY_SCHEDULE_TO_START,
     CacheStats,
     StickyCache,
+    StickyPageSizer,
     reached_cached_events,
     sticky_task_list_name,
 )
@@ -58,8 +59,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 1000
 # Sticky polls read newest first: a cache hit's delta is a handful of events
 # (the previous task's DecisionTaskCompleted, the results it waited for, and
-# this task's scheduled/started pair), so 100 covers it in one page while
-# keeping the bytes moved per warm task small.
+# this task's scheduled/started pair). Until hits show the usual delta
+# (StickyPageSizer), 100 covers it in one page.
 STICKY_PAGE_SIZE = 100
 # SWF may hand out a run's next task as soon as it applied the answer, before
 # the deciding thread put the run back in the cache; waiting this long for it
@@ -187,7 +188,9 @@ class WorkflowWorker(BaseWorker):
         # History events per page (SWF's maximum by default); small values make
         # long histories arrive in many pages, which tests use to exercise paging.
         self.page_size = PAGE_SIZE
-        self.sticky_page_size = STICKY_PAGE_SIZE
+        # None: sized from the deltas of recent hits; tests pin a size.
+        self.sticky_page_size: int | None = None
+        self._sticky_page_sizer = StickyPageSizer(STICKY_PAGE_SIZE)
         self._cache: StickyCache[RunKey, WorkflowRun] = StickyCache(
             cache_size, cache_max_bytes, WorkflowRun.estimated_bytes
         )
@@ -290,7 +293,7 @@ class WorkflowWorker(BaseWorker):
             "domain": self.domain,
             "taskList": {"name": self.sticky_task_list},
             "identity": self.identity,
-            "maximumPageSize": self.sticky_page_size,
+            "maximumPageSize": self.sticky_page_size or self._sticky_page_sizer.size,
             "reverseOrder": True,
         }
         return self._poll(params, sticky=True)
@@ -496,6 +499,7 @@ class WorkflowWorker(BaseWorker):
                 else:
                     pages = self.fetch_all_pages(task)
                 decisions = run.decide(pages, task.started_event_id)
+                self._sticky_page_sizer.observe(task.started_event_id - applied)
             except _Fallback as exc:
                 reason = str(exc)
                 pages_failed = True
