@@ -3,16 +3,17 @@
 The embedded server runs in its own process; this process runs a real ``WorkflowWorker`` (one
 poller) and an ``ActivityWorker``, and starts one ``SeqWorkflow`` of ``--activities`` (default
 2,000) activities. The decider's CPU is the thread CPU time (``time.thread_time``) of every
-``poll`` and ``handle`` call of the workflow worker: the page fetches, parsing, replay and the
-answer, but none of the activity worker's or the server's work. Wall time is from the start
-call until the run is closed.
+``poll``, ``poll_sticky`` and ``handle`` call of the workflow worker: the page fetches, parsing,
+replay and the answer, but none of the activity worker's or the server's work. Wall time is
+from the start call until the run is closed.
 
 With the cache off every decision task replays the run from event 1, so the lifetime cost
 grows with the square of N; with it on each task reads and applies only its new events. Goal:
 cache on costs at most 1/50 of cache off in decider CPU.
 
-The cache is the worker's sticky cache (``WorkflowWorker(sticky=...)``). A worker without that
-option has no cache: the run with the cache on is then reported as not measured.
+On is the worker's default (the sticky cache and its task list); off is
+``WorkflowWorker(cache_size=0)``, no cache at all. A worker without that option has no cache:
+the run with the cache on is then reported as not measured.
 
 Correct means the run completed with the last activity's result.
 """
@@ -41,7 +42,7 @@ def sticky_supported() -> bool:
     """Whether this botoflowx's WorkflowWorker has the sticky cache option."""
     from botoflowx.worker import WorkflowWorker
 
-    return "sticky" in inspect.signature(WorkflowWorker.__init__).parameters
+    return "cache_size" in inspect.signature(WorkflowWorker.__init__).parameters
 
 
 def measure(endpoint: str, activities: int, cache: bool, timeout: float) -> dict[str, Any]:
@@ -75,6 +76,14 @@ def measure(endpoint: str, activities: int, cache: bool, timeout: float) -> dict
                 with lock:
                     cpu["seconds"] += time.thread_time() - begin
 
+        def poll_sticky(self) -> Any:
+            begin = time.thread_time()
+            try:
+                return super().poll_sticky()
+            finally:
+                with lock:
+                    cpu["seconds"] += time.thread_time() - begin
+
         def handle(self, task: Any) -> None:
             begin = time.thread_time()
             try:
@@ -86,7 +95,9 @@ def measure(endpoint: str, activities: int, cache: bool, timeout: float) -> dict
                     cpu["tasks"] += 1
                     cpu["max_task_s"] = max(cpu["max_task_s"], spent)
 
-    options: dict[str, Any] = {"sticky": cache} if sticky_supported() else {}
+    # Off means no cache at all (cache_size=0): every task replays the run from
+    # event 1. (sticky=False alone keeps the cache for tasks of the shared list.)
+    options: dict[str, Any] = {} if cache else {"cache_size": 0}
     decider_worker = MeasuredWorker(
         None, "us-east-1", domain, task_list, SeqWorkflow, endpoint_url=endpoint, **options
     )
