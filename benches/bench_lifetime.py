@@ -65,24 +65,22 @@ def measure(endpoint: str, activities: int, cache: bool, timeout: float) -> dict
     lock = threading.Lock()
     cpu = {"seconds": 0.0, "tasks": 0, "max_task_s": 0.0}
 
+    def polled(poll: Any) -> Any:
+        begin = time.thread_time()
+        try:
+            return poll()
+        finally:
+            with lock:
+                cpu["seconds"] += time.thread_time() - begin
+
     class MeasuredWorker(WorkflowWorker):
-        """Adds up the thread CPU of every poll and decision."""
+        """Adds up the thread CPU of every poll (both lists) and decision."""
 
         def poll(self) -> Any:
-            begin = time.thread_time()
-            try:
-                return super().poll()
-            finally:
-                with lock:
-                    cpu["seconds"] += time.thread_time() - begin
+            return polled(super().poll)
 
         def poll_sticky(self) -> Any:
-            begin = time.thread_time()
-            try:
-                return super().poll_sticky()
-            finally:
-                with lock:
-                    cpu["seconds"] += time.thread_time() - begin
+            return polled(super().poll_sticky)
 
         def handle(self, task: Any) -> None:
             begin = time.thread_time()
