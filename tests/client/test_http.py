@@ -1,16 +1,21 @@
-"""The hot-path HTTP/1.1 pool against a scripted raw-socket server: framing, reuse, failures."""
+"""The hot-path HTTP/1.1 pool against scripted socket servers: framing, reuse, failures, TLS."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from botocore.credentials import Credentials
 
+from botoflowx.client import SWFError
 from botoflowx.client._http import ConnectFailed, ConnectionPool, RequestFailed
+from botoflowx.client._transport import RawSWFTransport
 
 HEAD = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"
 BODY = b"ping"
@@ -201,7 +206,11 @@ def test_broken_answers_fail_the_request_and_drop_the_connection(
 
 
 def test_a_read_timeout_is_a_request_failure(server: ScriptedServer) -> None:
-    server.scripts += [lambda conn: time.sleep(1.0) or False]
+    def never_answer(conn: socket.socket) -> bool:
+        time.sleep(1.0)
+        return False
+
+    server.scripts += [never_answer]
     with pytest.raises(RequestFailed, match="timed out"):
         pool(server, read_timeout=0.2).request(HEAD, BODY)
 
@@ -241,3 +250,80 @@ def test_callers_beyond_max_connections_wait_for_a_connection(server: ScriptedSe
     second.join(5)
     assert results == [b"slow", b"fast"]
     assert server.connections == 1
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def tls_server() -> Iterator[int]:
+    """A loopback HTTPS server (certificate for localhost) answering every request with 200."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(FIXTURES / "localhost.crt", FIXTURES / "localhost.key")
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(raw: socket.socket) -> None:
+        try:
+            with context.wrap_socket(raw, server_side=True) as conn:
+                while request := read_request(conn):
+                    target = request.split(b"X-Amz-Target: ")[1].split(b"\r\n")[0]
+                    body = b'{"target":"%s"}' % target
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+                    )
+        except (OSError, ssl.SSLError):
+            pass  # a client that refused the certificate
+
+    def accept() -> None:
+        while True:
+            try:
+                raw, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(raw,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def tls_transport(port: int, verify: bool | str) -> RawSWFTransport:
+    credentials = Credentials("AKID", "secret")
+    return RawSWFTransport(
+        endpoint_url=f"https://localhost:{port}",
+        region="us-east-1",
+        credentials=lambda: credentials,
+        verify=verify,
+        max_attempts=1,
+        connect_timeout=5.0,
+    )
+
+
+def test_https_endpoints_verify_the_certificate_against_the_given_bundle(tls_server: int) -> None:
+    transport = tls_transport(tls_server, str(FIXTURES / "localhost.crt"))
+    try:
+        assert transport.call("DescribeDomain", {"name": "d"}) == (
+            b'{"target":"SimpleWorkflowService.DescribeDomain"}'
+        )
+    finally:
+        transport.close()
+
+
+def test_an_untrusted_certificate_fails_before_anything_is_sent(tls_server: int) -> None:
+    # botocore's CA bundle does not hold the test certificate.
+    transport = tls_transport(tls_server, True)
+    with pytest.raises(SWFError) as info:
+        transport.call("DescribeDomain", {"name": "d"})
+    assert info.value.code == "ConnectionError"
+    assert info.value.status == 0  # nothing was sent: safe to retry any call
+    assert "CERTIFICATE_VERIFY_FAILED" in info.value.message
+
+
+def test_verify_false_skips_certificate_checks(tls_server: int) -> None:
+    transport = tls_transport(tls_server, False)
+    try:
+        assert b"DescribeDomain" in transport.call("DescribeDomain", {"name": "d"})
+    finally:
+        transport.close()
