@@ -327,3 +327,14 @@ def test_verify_false_skips_certificate_checks(tls_server: int) -> None:
         assert b"DescribeDomain" in transport.call("DescribeDomain", {"name": "d"})
     finally:
         transport.close()
+
+
+def test_a_closed_pool_keeps_no_connection(server: ScriptedServer) -> None:
+    server.scripts += [ok(b"a"), ok(b"b"), ok(b"c")]
+    http = pool(server)
+    assert http.request(HEAD, BODY).body == b"a"
+    http.close()
+    # Still usable, but no connection is kept: each request opens its own.
+    assert http.request(HEAD, BODY).body == b"b"
+    assert http.request(HEAD, BODY).body == b"c"
+    assert server.connections == 3

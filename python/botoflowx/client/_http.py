@@ -115,6 +115,7 @@ class ConnectionPool:
         self._read_timeout = read_timeout
         # list.append/pop are atomic, so the idle stack needs no lock of its own.
         self._idle: list[_Connection] = []
+        self._closed = False
         # Tokens of the right to run an exchange: a C-level queue costs a
         # fraction of threading.Semaphore, which is written in Python.
         self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
@@ -143,7 +144,7 @@ class ConnectionPool:
             except BaseException:
                 connection.close()
                 raise
-            if keep_alive:
+            if keep_alive and not self._closed:
                 self._idle.append(connection)
             else:
                 connection.close()
@@ -151,8 +152,12 @@ class ConnectionPool:
         finally:
             self._slots.put(None)
 
-    def clear(self) -> None:
-        """Close the idle connections; those in use close when they come back broken."""
+    def close(self) -> None:
+        """Close the idle connections, and those in use when their exchange ends.
+
+        Requests made after closing still work, on connections closed after use.
+        """
+        self._closed = True
         while True:
             try:
                 connection = self._idle.pop()

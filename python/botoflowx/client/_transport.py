@@ -178,7 +178,7 @@ class RawSWFTransport:
     def close(self) -> None:
         """Drop pooled connections; calls in flight finish, retries stop."""
         self._closed.set()
-        self._pool.clear()
+        self._pool.close()
 
     def _credentials_now(self) -> ReadOnlyCredentials:
         credentials = self._credentials()
