@@ -338,3 +338,16 @@ def test_a_closed_pool_keeps_no_connection(server: ScriptedServer) -> None:
     assert http.request(HEAD, BODY).body == b"b"
     assert http.request(HEAD, BODY).body == b"c"
     assert server.connections == 3
+
+
+def test_the_transport_trusts_the_ca_bundle_boto3_is_configured_with(
+    tls_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botoflowx.client import make_swf_transport
+
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(FIXTURES / "localhost.crt"))
+    transport = make_swf_transport(endpoint_url=f"https://localhost:{tls_server}")
+    try:
+        assert b"DescribeDomain" in transport.call("DescribeDomain", {"name": "d"})
+    finally:
+        transport.close()

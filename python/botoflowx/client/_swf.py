@@ -154,7 +154,8 @@ def transport_for_target(target: SWFTarget) -> RawSWFTransport:
     """Build the raw-bytes transport (long-poll timeouts) for a resolved target.
 
     The endpoint URL and region are taken from a boto3 client built for the
-    same target, so the transport reaches exactly where boto3 would.
+    same target, and the CA bundle from the session's configuration, so the
+    transport reaches exactly where boto3 would and trusts what it trusts.
     """
     client = client_for_target(target, long_poll=True)
     provider: CredentialsProvider
@@ -179,7 +180,15 @@ def transport_for_target(target: SWFTarget) -> RawSWFTransport:
         credentials=provider,
         read_timeout=LONG_POLL_READ_TIMEOUT,
         connect_timeout=CONNECT_TIMEOUT,
+        verify=_ca_bundle(target.session),
     )
+
+
+def _ca_bundle(session: boto3.session.Session | botocore.session.Session) -> bool | str:
+    """The CA bundle boto3 would verify with (``AWS_CA_BUNDLE``, ``ca_bundle``), else True."""
+    core = session._session if isinstance(session, boto3.session.Session) else session
+    bundle = core.get_config_variable("ca_bundle")
+    return bundle if isinstance(bundle, str) and bundle else True
 
 
 def make_swf_transport(
