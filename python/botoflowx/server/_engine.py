@@ -730,7 +730,15 @@ class Engine:
     def _respond_activity(
         self, outcome: str, tx: Tx, params: dict[str, Any], region: str
     ) -> None:
-        row = self._started_activity(tx, params["taskToken"])
+        # Deleted up front (one statement instead of a read and a delete): the task is
+        # over whatever happens next, and a fault rolls the deletion back.
+        row = tx.one(
+            "DELETE FROM activities WHERE token = ? AND state = 2 RETURNING *",
+            (params["taskToken"],),
+        )
+        if row is None:
+            # Completed, timed out, canceled, its run closed, or never issued.
+            raise UnknownResourceFault("Unknown activity task token")
         pk = row["run_pk"]
         attrs: dict[str, Any] = {}
         members = {"Completed": ("result",), "Failed": ("reason", "details"),
@@ -743,8 +751,6 @@ class Engine:
         if outcome == "Canceled" and row["cancel_event"]:
             attrs["latestCancelRequestedEventId"] = row["cancel_event"]
         append_event(tx, pk, f"ActivityTask{outcome}", attrs)
-        tx.run("DELETE FROM activities WHERE run_pk = ? AND activity_id = ?",
-               (pk, row["activity_id"]))
         tx.run("DELETE FROM timeouts WHERE run_pk = ? AND ref = ? AND kind LIKE 'AT_%'",
                (pk, row["activity_id"]))
         request_decision(tx, pk)

@@ -386,18 +386,17 @@ def close_run(
         " dt_token = NULL WHERE pk = ?",
         (close_status, tx.now, pk),
     )
-    tx.run(
-        "UPDATE domains SET open_runs = open_runs - 1 WHERE region = ? AND name = ?",
+    # The domain's retention period decides when the closed run and its history go;
+    # "NONE" and "0" mean right away (the scheduler purges it in its next round).
+    retention = tx.scalar(
+        "UPDATE domains SET open_runs = open_runs - 1 WHERE region = ? AND name = ?"
+        " RETURNING retention",
         (run["region"], run["domain"]),
     )
     # Closing makes every open task unusable: tokens stop resolving, timers never fire.
     tx.run("DELETE FROM activities WHERE run_pk = ?", (pk,))
     tx.run("DELETE FROM timers WHERE run_pk = ?", (pk,))
     tx.run("DELETE FROM timeouts WHERE run_pk = ?", (pk,))
-    # The domain's retention period decides when the closed run and its history go;
-    # "NONE" and "0" mean right away (the scheduler purges it in its next round).
-    retention = tx.scalar("SELECT retention FROM domains WHERE region = ? AND name = ?",
-                          (run["region"], run["domain"]))
     days = 0 if retention in (None, "NONE") else int(retention)
     add_timeout(tx, pk, "PURGE", "", 0, tx.now + days * 86400)
     children = tx.all("SELECT child_pk FROM children WHERE parent_pk = ?", (pk,))
