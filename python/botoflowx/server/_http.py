@@ -224,6 +224,9 @@ class SWFHTTPServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._in_flight = 0
         self._calls_in_flight = 0
+        # Threads in wait_for_calls or drain: only they need the condition notified,
+        # which spares every request two notify_all calls.
+        self._waiting = 0
         super().__init__(address, _SWFRequestHandler)
 
     # -- connection bookkeeping, used by the handler -------------------------------------
@@ -244,7 +247,8 @@ class SWFHTTPServer(ThreadingHTTPServer):
     def request_finished(self) -> None:
         with self._lock:
             self._in_flight -= 1
-            self._idle_or_done.notify_all()
+            if self._waiting:
+                self._idle_or_done.notify_all()
 
     def call_started(self) -> None:
         with self._lock:
@@ -253,7 +257,8 @@ class SWFHTTPServer(ThreadingHTTPServer):
     def call_finished(self) -> None:
         with self._lock:
             self._calls_in_flight -= 1
-            self._idle_or_done.notify_all()
+            if self._waiting:
+                self._idle_or_done.notify_all()
 
     def wait_for_calls(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for engine calls other than polls to return.
@@ -267,12 +272,16 @@ class SWFHTTPServer(ThreadingHTTPServer):
         """
         deadline = time.monotonic() + timeout
         with self._lock:
-            while self._calls_in_flight:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._idle_or_done.wait(remaining)
-            return True
+            self._waiting += 1
+            try:
+                while self._calls_in_flight:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._idle_or_done.wait(remaining)
+                return True
+            finally:
+                self._waiting -= 1
 
     def drain(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for in-flight requests, then drop every connection.
@@ -283,11 +292,15 @@ class SWFHTTPServer(ThreadingHTTPServer):
         self.closing = True
         deadline = time.monotonic() + timeout
         with self._lock:
-            while self._in_flight:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._idle_or_done.wait(remaining)
+            self._waiting += 1
+            try:
+                while self._in_flight:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._idle_or_done.wait(remaining)
+            finally:
+                self._waiting -= 1
             connections = list(self._connections)
         for conn in connections:
             # Wakes handler threads blocked reading the next request of a keep-alive

@@ -23,14 +23,24 @@ from botoflowx.server._tokens import PageTokens, fingerprint
 __all__ = ["Visibility", "find_run", "history_page", "render_event"]
 
 
+# attrs_key of each event type seen so far (a few dozen types; saves building the name).
+_ATTRS_KEYS: dict[str, str] = {}
+
+# The columns render_event reads, in the order it unpacks them.
+_EVENT_COLUMNS = "event_id, ts, type, attrs"
+
+
 def render_event(row: sqlite3.Row) -> dict[str, Any]:
-    """Return a stored event as the ``HistoryEvent`` structure."""
-    event_type = row["type"]
+    """Return a stored event (the columns ``_EVENT_COLUMNS``) as the ``HistoryEvent``."""
+    event_id, ts, event_type, attrs = row
+    key = _ATTRS_KEYS.get(event_type)
+    if key is None:
+        key = _ATTRS_KEYS[event_type] = attrs_key(event_type)
     return {
-        "eventTimestamp": row["ts"],
+        "eventTimestamp": ts,
         "eventType": event_type,
-        "eventId": row["event_id"],
-        attrs_key(event_type): orjson.loads(row["attrs"]),
+        "eventId": event_id,
+        key: orjson.loads(attrs),
     }
 
 
@@ -104,13 +114,14 @@ def history_page(
             start = tx.scalar("SELECT MAX(event_id) FROM events WHERE run_pk = ?", (pk,)) or 0
     if reverse:
         rows = tx.all(
-            "SELECT * FROM events WHERE run_pk = ? AND event_id <= ? AND event_id >= ?"
-            " ORDER BY event_id DESC LIMIT ?",
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE run_pk = ? AND event_id <= ?"
+            " AND event_id >= ? ORDER BY event_id DESC LIMIT ?",
             (pk, start, low, size + 1),
         )
     else:
         rows = tx.all(
-            "SELECT * FROM events WHERE run_pk = ? AND event_id >= ? ORDER BY event_id LIMIT ?",
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE run_pk = ? AND event_id >= ?"
+            " ORDER BY event_id LIMIT ?",
             (pk, start, size + 1),
         )
     token = None
