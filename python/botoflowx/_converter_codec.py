@@ -200,15 +200,12 @@ def _unencodable(value: Any) -> EncodeFailure:
     return EncodeFailure(value, "its type is not registered with the data converter", advice)
 
 
-def is_plain_call(value: Any) -> bool:
-    """Whether ``value`` is ``[args, kwargs]`` of JSON-native scalars only.
+def is_plain_call(args: Any, kwargs: Any) -> bool:
+    """Whether a call's input ``[args, kwargs]`` holds JSON-native scalars only.
 
-    ``encode`` returns such a value unchanged; this says so in one call instead of a
-    walk, for the shape every activity, child and signal input has.
+    ``encode`` returns such an input unchanged; this says so in one call instead of a
+    walk, for the usual activity, child and signal input.
     """
-    if type(value) is not list or len(value) != 2:
-        return False
-    args, kwargs = value
     if type(args) is not list or type(kwargs) is not dict:
         return False
     for item in args:

@@ -185,8 +185,8 @@ class JSONDataConverter:
             ConversionError: Part of ``value`` cannot be encoded; the message names its
                 type, its path (e.g. ``value[1]['items'][3]``), the context and the fix.
         """
-        if _codec.is_plain_call(value):
-            # The usual activity input: nothing to encode. Anything orjson refuses
+        if type(value) is list and len(value) == 2 and _codec.is_plain_call(value[0], value[1]):
+            # A call's input of JSON scalars: nothing to encode. Anything orjson refuses
             # (lone surrogates) takes the general path, which explains it.
             try:
                 return orjson.dumps(value).decode()

@@ -24,6 +24,7 @@ from converter_support import (
     hashables,
     make_converter,
     scalars,
+    texts,
     values,
 )
 from hypothesis import HealthCheck, given, settings
@@ -69,6 +70,18 @@ def test_call_input_envelope_round_trips(args: list[Any], kwargs: dict[str, Any]
     text = CONVERTER.dumps_input(args, kwargs)
     assert text == CONVERTER.dumps([args, kwargs])
     got_args, got_kwargs = CONVERTER.loads_input(text)
+    assert_same(args, got_args)
+    assert_same(kwargs, got_kwargs)
+
+
+@PROPERTY
+@given(st.lists(scalars, max_size=4), st.dictionaries(texts, scalars, max_size=3))
+def test_call_input_of_scalars_encodes_as_the_general_walk_does(
+    args: list[Any], kwargs: dict[str, Any]
+) -> None:
+    # dumps() skips the walk for [args, kwargs] of JSON scalars; dumps_input() always walks.
+    assert CONVERTER.dumps([args, kwargs]) == CONVERTER.dumps_input(args, kwargs)
+    got_args, got_kwargs = CONVERTER.loads_input(CONVERTER.dumps([args, kwargs]))
     assert_same(args, got_args)
     assert_same(kwargs, got_kwargs)
 

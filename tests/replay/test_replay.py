@@ -161,6 +161,26 @@ def test_job_fields_for_a_failed_activity_and_a_signal() -> None:
     assert activation.recorded_markers == []
 
 
+def test_payload_bytes_counts_the_utf8_bytes_of_the_jobs_payloads() -> None:
+    b = HistoryBuilder()
+    b.started('[["\u00e9"], {}]')
+    dtc = b.task()
+    scheduled = b.activity_scheduled(dtc, "1", "sum", "[[1, 2], {}]")
+    b.add("ActivityTaskCompleted", result='"done"', scheduledEventId=scheduled, startedEventId=0)
+    b.add("WorkflowExecutionSignaled", signalName="ping", input='[["x"], {}]')
+    b.add("WorkflowExecutionSignaled", signalName="bare")
+    b.task_started()
+    replayer = Replayer()
+    replayer.extend(parse_all(b.pages()), b.last_id)
+    first = replayer.next_activation()
+    assert first is not None and first.payload_bytes == len('[["é"], {}]'.encode())
+    replayer.complete_activation([("ScheduleActivityTask", "1", "sum", "x.py:1 in f")])
+    second = replayer.next_activation()
+    assert second is not None
+    assert [job.payload for job in second.jobs] == ['"done"', '[["x"], {}]', None]
+    assert second.payload_bytes == len('"done"') + len('[["x"], {}]')
+
+
 def test_recorded_markers_are_reported() -> None:
     b = HistoryBuilder()
     b.started("[[], {}]")

@@ -10,7 +10,7 @@ import pytest
 from _fakes import Driver, FakeJob, attrs, completed, dumps, input_of, loads, summary
 
 from botoflowx.activity._decorators import activities, activity
-from botoflowx.activity._meta import ActivityType
+from botoflowx.activity._meta import ActivityMeta, ActivityType
 from botoflowx.constants import MINUTES
 from botoflowx.exceptions import (
     ActivityTaskCanceledError,
@@ -33,6 +33,7 @@ from botoflowx.workflow import (
     signal,
     workflow_time,
 )
+from botoflowx.workflow._context import current_runtime
 
 
 class HelloWorldActivities:
@@ -657,3 +658,50 @@ def test_jobs_after_a_failed_start_are_ignored() -> None:
     )
     assert summary(out) == [("FailWorkflowExecution", "", "")]
     assert attrs(out[0])["reason"] == "RuntimeError: cannot build"
+
+
+def test_an_unsendable_activity_option_raises_on_every_call_after_taking_an_id() -> None:
+    # Options are formatted once per ActivityMeta; a bad one must still fail each call,
+    # at the same point as before (after the activity id was taken), so the ids of the
+    # calls after it, and with them replays of older histories, do not move.
+    bad = ActivityMeta(name="Remote.bad", version="1", start_to_close_timeout="soon")
+    good = ActivityType("1", "Remote.good", start_to_close_timeout=60)
+
+    class BadOption(WorkflowDefinition):
+        @execute(version="1.0", execution_start_to_close_timeout=60)
+        def run(self) -> Generator[Any, Any, list[str]]:
+            errors = []
+            for _ in range(2):
+                try:
+                    current_runtime("test").schedule_activity(bad, (), {})
+                except TypeError as exc:
+                    errors.append(str(exc))
+            yield good()
+            return errors
+
+    d = Driver(BadOption)
+    assert summary(d.start()) == [("ScheduleActivityTask", "3", "Remote.good")]
+    (close,) = d.activate(completed("3", None))
+    assert (
+        loads(attrs(close)["result"])
+        == ["start_to_close_timeout must be a number of seconds or 'NONE', got 'soon'"] * 2
+    )
+
+
+def test_commands_carry_the_line_of_each_call_site() -> None:
+    class TwoSites(WorkflowDefinition):
+        @execute(version="1.0", execution_start_to_close_timeout=60)
+        def run(self) -> Generator[Any, Any, None]:
+            for _ in range(2):
+                yield HelloWorldActivities.get_name()
+                yield HelloWorldActivities.get_name()
+
+    d = Driver(TwoSites)
+    locations = [d.start()[0].location]
+    for key in ("1", "2", "3"):
+        locations += [command.location for command in d.activate(completed(key, "x"))]
+    first_line = TwoSites.__dict__["run"].__wrapped__.__code__.co_firstlineno + 3
+    assert locations[:4] == [
+        f"test_instance.py:{line} in run"
+        for line in (first_line, first_line + 1, first_line, first_line + 1)
+    ]

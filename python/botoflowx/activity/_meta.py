@@ -12,7 +12,8 @@ from typing import Any
 
 from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
 from botoflowx.exceptions import WorkflowDefinitionError
-from botoflowx.workflow._context import current_runtime, current_runtime_or_none
+from botoflowx.workflow._context import DecisionContext, current_runtime
+from botoflowx.workflow._context import _current as _thread_context
 from botoflowx.workflow._options import activity_options_open, current_activity_options
 from botoflowx.workflow._retry import RETRY_ATTRIBUTE, check_strategy, schedule_with_retry
 from botoflowx.workflow._swf import format_duration, format_priority, task_list_field, truncate
@@ -142,7 +143,7 @@ class SchedulePlan:
     cost to the call's own input and id.
     """
 
-    __slots__ = ("_options", "_raw", "activity_type", "input_context", "result_context", "what")
+    __slots__ = ("_raw", "activity_type", "input_context", "options", "result_context", "what")
 
     def __init__(self, meta: ActivityMeta) -> None:
         # The option values, not the meta: a plan the meta holds must not point back.
@@ -158,7 +159,8 @@ class SchedulePlan:
         self.what = f"activity {meta.name} {meta.version}"
         self.input_context = f"input of {self.what}"
         self.result_context = f"result of activity {meta.name}"
-        self._options: dict[str, Any] | None = None
+        # The formatted options, in the decision's field order (see check_options).
+        self.options: dict[str, Any] | None = None
 
     def check_options(self) -> None:
         """Format the meta's options for SWF (once).
@@ -168,11 +170,11 @@ class SchedulePlan:
                 workflow code that schedules the activity, on every call, as before
                 this plan existed.
         """
-        if self._options is not None:
+        if self.options is not None:
             return
         task_list, priority, heartbeat, to_start, to_close, total = self._raw
         # In the decision's field order, after activityType, activityId and input.
-        self._options = {
+        self.options = {
             "taskList": task_list_field(task_list),
             "taskPriority": format_priority(priority),
             "heartbeatTimeout": format_duration(heartbeat, "heartbeat_timeout"),
@@ -186,8 +188,8 @@ class SchedulePlan:
 
         The dicts are fresh (a decision may be edited). Call :meth:`check_options` first.
         """
-        assert self._options is not None
-        options = {k: dict(v) if isinstance(v, dict) else v for k, v in self._options.items()}
+        assert self.options is not None
+        options = {k: dict(v) if isinstance(v, dict) else v for k, v in self.options.items()}
         return {
             "activityType": dict(self.activity_type),
             "activityId": key,
@@ -298,9 +300,14 @@ class ActivityMethod:
         )
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
-        runtime = current_runtime_or_none()
-        if runtime is not None:
-            meta = self.meta_for(objtype if objtype is not None else type(obj))
+        # current_runtime_or_none() and meta_for()'s fast path, inlined: workflow code
+        # reaches the method once per call, thousands of times in a full replay.
+        context = getattr(_thread_context, "context", None)
+        if isinstance(context, DecisionContext):
+            runtime = context.runtime
+            cls = objtype if objtype is not None else type(obj)
+            last = self._last
+            meta = last[1] if last is not None and last[0]() is cls else self.meta_for(cls)
 
             def schedule(*args: Any, **kwargs: Any) -> Any:
                 return _schedule(runtime, meta, args, kwargs)

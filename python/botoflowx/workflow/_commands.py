@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import CodeType
 from typing import Any, Protocol
 
 import botoflowx
@@ -161,13 +162,16 @@ def make_command(
     return Command(decision_type, key, name, location, attributes)
 
 
-# "file.py:LINE in function" per (code object, line): workflow code makes its commands
-# from a handful of call sites, and a full replay re-makes every command of the history,
-# so formatting the string once per site keeps the per-command cost to the frame walk.
-# Bounded by the number of distinct call sites in loaded workflow code.
-_LOCATIONS: dict[tuple[Any, int], str] = {}
-# Per code object: whether it belongs to botoflowx (a dict lookup beats str.startswith).
-_FRAMEWORK_CODE: dict[Any, bool] = {}
+# Per call site, (id of the code object, instruction offset): the code object and its
+# "file.py:LINE in function". Workflow code makes its commands from a handful of call
+# sites and a full replay re-makes every command of the history, so the string is made
+# once per site. The key avoids what costs most here: hashing a code object and
+# computing f_lineno both take time that grows with the function. The entry holds the
+# code object, so its id cannot be reused while the entry exists. Bounded by the number
+# of call sites in loaded workflow code.
+_LOCATIONS: dict[tuple[int, int], tuple[CodeType, str]] = {}
+# Per source file: whether it belongs to botoflowx (a dict lookup beats str.startswith).
+_FRAMEWORK_FILES: dict[str, bool] = {}
 
 
 def caller_location() -> str:
@@ -176,24 +180,24 @@ def caller_location() -> str:
     Walking frames is cheap (no source is read); it runs once per command.
     """
     frame = sys._getframe(1)
-    framework = _FRAMEWORK_CODE
+    framework = _FRAMEWORK_FILES
     while frame is not None:
         code = frame.f_code
-        inside = framework.get(code)
+        filename = code.co_filename
+        inside = framework.get(filename)
         if inside is None:
-            inside = framework[code] = code.co_filename.startswith(_PACKAGE_DIR)
+            inside = framework[filename] = filename.startswith(_PACKAGE_DIR)
         if not inside:
             break
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return ""
-    key = (code, frame.f_lineno)
-    location = _LOCATIONS.get(key)
-    if location is None:
-        location = _LOCATIONS[key] = (
-            f"{os.path.basename(code.co_filename)}:{key[1]} in {code.co_name}"
-        )
-    return location
+    key = (id(code), frame.f_lasti)
+    entry = _LOCATIONS.get(key)
+    if entry is None:
+        location = f"{os.path.basename(filename)}:{frame.f_lineno} in {code.co_name}"
+        entry = _LOCATIONS[key] = (code, location)
+    return entry[1]
 
 
 def function_location(func: Any) -> str:

@@ -70,14 +70,20 @@ def _takes_context(converter: DataConverter) -> bool:
 
 def dumps(converter: DataConverter, value: Any, context: str) -> str:
     """Encode ``value``; ``context`` names it in errors when the converter supports that."""
-    if _takes_context(converter):
+    takes_context = _context_support.get(type(converter))  # _takes_context's cache
+    if takes_context is None:
+        takes_context = _takes_context(converter)
+    if takes_context:
         return converter.dumps(value, context=context)  # type: ignore[call-arg]
     return converter.dumps(value)
 
 
 def loads(converter: DataConverter, text: str, context: str) -> Any:
     """Decode ``text``; ``context`` names it in errors when the converter supports that."""
-    if _takes_context(converter):
+    takes_context = _context_support.get(type(converter))  # _takes_context's cache
+    if takes_context is None:
+        takes_context = _takes_context(converter)
+    if takes_context:
         return converter.loads(text, context=context)  # type: ignore[call-arg]
     return converter.loads(text)
 

@@ -154,8 +154,13 @@ class Future(Generic[T]):
             self._check_pending("set_result")
         self._result = result
         self._state = _FINISHED
-        if self._callbacks:
-            self._schedule_callbacks()
+        callbacks = self._callbacks
+        if callbacks:
+            # _schedule_callbacks(), inlined: every activity result of a replay passes here.
+            self._callbacks = []
+            loop = self._loop if self._loop is not None else self._get_loop()
+            for callback in callbacks:
+                loop.call_soon(callback, self)
 
     def set_exception(self, exception: BaseException | type[BaseException]) -> None:
         """Fail the future with ``exception`` (a class is instantiated with no arguments).

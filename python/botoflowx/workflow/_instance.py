@@ -43,7 +43,7 @@ from botoflowx.workflow._context import (
 from botoflowx.workflow._context import _current as _thread_context
 from botoflowx.workflow._coroutines import start_coroutine
 from botoflowx.workflow._definition import ExecuteMeta, WorkflowDefinition
-from botoflowx.workflow._futures import Future
+from botoflowx.workflow._futures import _PENDING, Future
 from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, TimerFuture
 from botoflowx.workflow._loop import WorkflowLoop
 from botoflowx.workflow._options import (
@@ -299,11 +299,17 @@ class WorkflowInstance(WorkflowRuntime):
         if activity_options_open():
             meta = meta.with_overrides(current_activity_options())
         plan = meta.schedule_plan
-        converter = _convert.resolve_converter(meta.data_converter)
+        converter = meta.data_converter
+        if converter is None:
+            converter = _convert.default_converter()
         payload = _convert.dumps(converter, [list(args), dict(kwargs)], plan.input_context)
-        check_payload(payload, "input", plan.what)
-        activity_id = self._next_id()
-        plan.check_options()
+        if len(payload) > MAX_DATA_SIZE:
+            check_payload(payload, "input", plan.what)
+        # _next_id() and check_options(), inlined (once per activity call of a replay).
+        self._counter += 1
+        activity_id = str(self._counter)
+        if plan.options is None:
+            plan.check_options()
         # The decision is made only if it is sent: a replay matches most commands and
         # drops them.
         command = DeferredCommand(
@@ -602,8 +608,11 @@ class WorkflowInstance(WorkflowRuntime):
         return future
 
     def _apply_activity_completed(self, job: _Job) -> None:
-        future = self._activity(job)
-        if future.done():
+        # _activity() and done(), inlined: one job per activity of a replayed history.
+        future = self._activities.pop(job.key, None)
+        if future is None:
+            raise self._unknown(job, "activity")
+        if future._state != _PENDING:
             return
         payload = job.payload
         try:
