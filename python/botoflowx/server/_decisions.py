@@ -208,9 +208,15 @@ def respond_decision_task_completed(tx: Tx, params: dict[str, Any]) -> None:
             break
         applier.apply(decision)
 
-    if pk not in tx.closed:
+    scheduled_at = applier.activity_scheduled_at
+    if pk in tx.closed:
+        if scheduled_at is not None:
+            tx.run("UPDATE runs SET latest_activity_ts = ? WHERE pk = ?", (scheduled_at, pk))
+    else:
         pending = tx.scalar(
-            "UPDATE runs SET dt_state = ? WHERE pk = ? RETURNING dt_pending", (DT_NONE, pk)
+            "UPDATE runs SET dt_state = ?, latest_activity_ts = COALESCE(?, latest_activity_ts)"
+            " WHERE pk = ? RETURNING dt_pending",
+            (DT_NONE, scheduled_at, pk),
         )
         if pending:
             schedule_decision_task(tx, pk)
@@ -227,6 +233,9 @@ class _Applier:
         # Events that need a decision arrived while the decider worked: a close
         # decision would lose them, so it fails with UNHANDLED_DECISION.
         self.unhandled = unhandled
+        # When an activity was scheduled (the run's latest_activity_ts), written with
+        # the completion's last update rather than by an update of its own.
+        self.activity_scheduled_at: float | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "ScheduleActivityTask": self.schedule_activity_task,
             "RequestCancelActivityTask": self.request_cancel_activity_task,
@@ -317,7 +326,7 @@ class _Applier:
              int(priority), tx.next_seq(), activity_type["name"], activity_type["version"],
              attrs.get("input"), resolved["startToCloseTimeout"], resolved["heartbeatTimeout"]),
         )
-        tx.run("UPDATE runs SET latest_activity_ts = ? WHERE pk = ?", (tx.now, self.pk))
+        self.activity_scheduled_at = tx.now
         for kind, member in (("AT_S2S", "scheduleToStartTimeout"),
                              ("AT_S2C", "scheduleToCloseTimeout")):
             if resolved[member] != "NONE":

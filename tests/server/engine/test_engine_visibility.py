@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from engine_support import Driver, complete, schedule_activity
+from engine_support import Driver, complete, last, schedule_activity
 
 from botoflowx.server._faults import UnknownResourceFault, ValidationException
 
@@ -125,3 +125,15 @@ def test_closed_runs_are_purged_after_the_retention_period(swf: Driver) -> None:
         swf.history(execution)
     assert swf.op("CountClosedWorkflowExecutions", startTimeFilter={"oldestDate": 0})[
         "count"] == 0
+
+
+def test_latest_activity_timestamp_is_kept_by_a_batch_that_also_closes_the_run(
+    swf: Driver,
+) -> None:
+    execution = swf.start()
+    assert "latestActivityTaskTimestamp" not in swf.describe(execution)
+    swf.decide(swf.poll_decision(), schedule_activity("1"), complete("done"))
+    detail = swf.describe(execution)
+    assert detail["executionInfo"]["executionStatus"] == "CLOSED"
+    scheduled = last(swf.history(execution), "ActivityTaskScheduled")
+    assert detail["latestActivityTaskTimestamp"] == scheduled["eventTimestamp"]
