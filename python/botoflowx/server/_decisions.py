@@ -92,12 +92,21 @@ _WITH_PRIORITY = frozenset(
 # ScheduleActivityTask: (decision member, type default, DEFAULT_*_UNDEFINED cause)
 _ACTIVITY_RESOLVED = (
     ("taskList", "defaultTaskList", "DEFAULT_TASK_LIST_UNDEFINED"),
-    ("scheduleToCloseTimeout", "defaultTaskScheduleToCloseTimeout",
-     "DEFAULT_SCHEDULE_TO_CLOSE_TIMEOUT_UNDEFINED"),
-    ("scheduleToStartTimeout", "defaultTaskScheduleToStartTimeout",
-     "DEFAULT_SCHEDULE_TO_START_TIMEOUT_UNDEFINED"),
-    ("startToCloseTimeout", "defaultTaskStartToCloseTimeout",
-     "DEFAULT_START_TO_CLOSE_TIMEOUT_UNDEFINED"),
+    (
+        "scheduleToCloseTimeout",
+        "defaultTaskScheduleToCloseTimeout",
+        "DEFAULT_SCHEDULE_TO_CLOSE_TIMEOUT_UNDEFINED",
+    ),
+    (
+        "scheduleToStartTimeout",
+        "defaultTaskScheduleToStartTimeout",
+        "DEFAULT_SCHEDULE_TO_START_TIMEOUT_UNDEFINED",
+    ),
+    (
+        "startToCloseTimeout",
+        "defaultTaskStartToCloseTimeout",
+        "DEFAULT_START_TO_CLOSE_TIMEOUT_UNDEFINED",
+    ),
     ("heartbeatTimeout", "defaultTaskHeartbeatTimeout", "DEFAULT_HEARTBEAT_TIMEOUT_UNDEFINED"),
 )
 
@@ -119,8 +128,11 @@ def validate_decisions(decisions: list[dict[str, Any]]) -> None:
         decision_type = decision.get("decisionType")
         base = f"decisions.{index}.member"
         if decision_type not in _REQUIRED:
-            errors.add(decision_type, f"{base}.decisionType",
-                       "Member must satisfy enum value set: " + ", ".join(_REQUIRED))
+            errors.add(
+                decision_type,
+                f"{base}.decisionType",
+                "Member must satisfy enum value set: " + ", ".join(_REQUIRED),
+            )
             continue
         member = attrs_member(decision_type)
         attrs = decision.get(member)
@@ -135,8 +147,9 @@ def validate_decisions(decisions: list[dict[str, Any]]) -> None:
                 errors.add(None, f"{base}.{member}.{field}", "Member must not be null")
         for field, allow_none, maximum in _DURATIONS.get(decision_type, ()):
             if attrs.get(field) is not None:
-                errors.duration(attrs[field], f"{base}.{member}.{field}",
-                                allow_none=allow_none, maximum=maximum)
+                errors.duration(
+                    attrs[field], f"{base}.{member}.{field}", allow_none=allow_none, maximum=maximum
+                )
         if decision_type in _WITH_PRIORITY and attrs.get("taskPriority") is not None:
             errors.priority(attrs["taskPriority"], f"{base}.{member}.taskPriority")
     errors.raise_if_any()
@@ -262,8 +275,9 @@ class _Applier:
 
     def _failed(self, event_type: str, attrs: dict[str, Any], cause: str) -> None:
         """Write a ``*Failed`` event; every failure earns the decider a new decision task."""
-        self._event(event_type, {**attrs, "cause": cause,
-                                 "decisionTaskCompletedEventId": self.completed_id})
+        self._event(
+            event_type, {**attrs, "cause": cause, "decisionTaskCompletedEventId": self.completed_id}
+        )
         request_decision(self.tx, self.pk)
 
     @staticmethod
@@ -274,20 +288,30 @@ class _Applier:
 
     def schedule_activity_task(self, attrs: dict[str, Any]) -> None:
         tx, run = self.tx, self.run
-        activity_type = {"name": attrs["activityType"]["name"],
-                         "version": attrs["activityType"]["version"]}
+        activity_type = {
+            "name": attrs["activityType"]["name"],
+            "version": attrs["activityType"]["version"],
+        }
         activity_id = attrs["activityId"]
         ident = {"activityType": activity_type, "activityId": activity_id}
         failed = "ScheduleActivityTaskFailed"
-        type_row = get_type(tx, run["region"], run["domain"], "activity",
-                            activity_type["name"], activity_type["version"])
+        type_row = get_type(
+            tx,
+            run["region"],
+            run["domain"],
+            "activity",
+            activity_type["name"],
+            activity_type["version"],
+        )
         if type_row is None:
             return self._failed(failed, ident, "ACTIVITY_TYPE_DOES_NOT_EXIST")
         if type_row["status"] == "DEPRECATED":
             return self._failed(failed, ident, "ACTIVITY_TYPE_DEPRECATED")
         open_activities = tx.one(
             "SELECT COUNT(*) AS n, COALESCE(MAX(activity_id = ?), 0) AS in_use"
-            " FROM activities WHERE run_pk = ?", (activity_id, self.pk))
+            " FROM activities WHERE run_pk = ?",
+            (activity_id, self.pk),
+        )
         assert open_activities is not None
         if open_activities["in_use"]:
             return self._failed(failed, ident, "ACTIVITY_ID_ALREADY_IN_USE")
@@ -322,67 +346,127 @@ class _Applier:
             "INSERT INTO activities (run_pk, activity_id, scheduled_id, state, region, domain,"
             " task_list, priority, seq, type_name, type_version, input, start_to_close,"
             " heartbeat_timeout) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.pk, activity_id, scheduled_id, run["region"], run["domain"], task_list,
-             int(priority), tx.next_seq(), activity_type["name"], activity_type["version"],
-             attrs.get("input"), resolved["startToCloseTimeout"], resolved["heartbeatTimeout"]),
+            (
+                self.pk,
+                activity_id,
+                scheduled_id,
+                run["region"],
+                run["domain"],
+                task_list,
+                int(priority),
+                tx.next_seq(),
+                activity_type["name"],
+                activity_type["version"],
+                attrs.get("input"),
+                resolved["startToCloseTimeout"],
+                resolved["heartbeatTimeout"],
+            ),
         )
         self.activity_scheduled_at = tx.now
-        for kind, member in (("AT_S2S", "scheduleToStartTimeout"),
-                             ("AT_S2C", "scheduleToCloseTimeout")):
+        for kind, member in (
+            ("AT_S2S", "scheduleToStartTimeout"),
+            ("AT_S2C", "scheduleToCloseTimeout"),
+        ):
             if resolved[member] != "NONE":
-                add_timeout(tx, self.pk, kind, activity_id, scheduled_id,
-                            tx.now + int(resolved[member]))
+                add_timeout(
+                    tx, self.pk, kind, activity_id, scheduled_id, tx.now + int(resolved[member])
+                )
         tx.wake_pollers("activity", run["region"], run["domain"], task_list)
         return None
 
     def request_cancel_activity_task(self, attrs: dict[str, Any]) -> None:
         tx = self.tx
         activity_id = attrs["activityId"]
-        row = tx.one("SELECT * FROM activities WHERE run_pk = ? AND activity_id = ?",
-                     (self.pk, activity_id))
+        row = tx.one(
+            "SELECT * FROM activities WHERE run_pk = ? AND activity_id = ?", (self.pk, activity_id)
+        )
         if row is None:
-            return self._failed("RequestCancelActivityTaskFailed",
-                                {"activityId": activity_id}, "ACTIVITY_ID_UNKNOWN")
-        requested = self._event("ActivityTaskCancelRequested", {
-            "decisionTaskCompletedEventId": self.completed_id, "activityId": activity_id})
+            return self._failed(
+                "RequestCancelActivityTaskFailed",
+                {"activityId": activity_id},
+                "ACTIVITY_ID_UNKNOWN",
+            )
+        requested = self._event(
+            "ActivityTaskCancelRequested",
+            {"decisionTaskCompletedEventId": self.completed_id, "activityId": activity_id},
+        )
         if row["state"] == 1:
             # Nobody holds the task yet, so it is canceled right away.
-            self._event("ActivityTaskCanceled", {
-                "scheduledEventId": row["scheduled_id"], "startedEventId": 0,
-                "latestCancelRequestedEventId": requested})
-            tx.run("DELETE FROM activities WHERE run_pk = ? AND activity_id = ?",
-                   (self.pk, activity_id))
-            tx.run("DELETE FROM timeouts WHERE run_pk = ? AND ref = ? AND kind LIKE 'AT_%'",
-                   (self.pk, activity_id))
+            self._event(
+                "ActivityTaskCanceled",
+                {
+                    "scheduledEventId": row["scheduled_id"],
+                    "startedEventId": 0,
+                    "latestCancelRequestedEventId": requested,
+                },
+            )
+            tx.run(
+                "DELETE FROM activities WHERE run_pk = ? AND activity_id = ?",
+                (self.pk, activity_id),
+            )
+            tx.run(
+                "DELETE FROM timeouts WHERE run_pk = ? AND ref = ? AND kind LIKE 'AT_%'",
+                (self.pk, activity_id),
+            )
             request_decision(tx, self.pk)
         else:
-            tx.run("UPDATE activities SET cancel_requested = 1, cancel_event = ?"
-                   " WHERE run_pk = ? AND activity_id = ?", (requested, self.pk, activity_id))
+            tx.run(
+                "UPDATE activities SET cancel_requested = 1, cancel_event = ?"
+                " WHERE run_pk = ? AND activity_id = ?",
+                (requested, self.pk, activity_id),
+            )
         return None
 
     # -- closing the run -------------------------------------------------------------
 
-    def _close(self, attrs: dict[str, Any], failed: str, status: str, event_type: str,
-               members: tuple[str, ...]) -> None:
+    def _close(
+        self,
+        attrs: dict[str, Any],
+        failed: str,
+        status: str,
+        event_type: str,
+        members: tuple[str, ...],
+    ) -> None:
         if self.unhandled:
             return self._failed(failed, {}, "UNHANDLED_DECISION")
         outcome = self._optional(attrs, *members)
-        close_run(self.tx, self.pk, status, event_type,
-                  {**outcome, "decisionTaskCompletedEventId": self.completed_id},
-                  outcome=outcome, run=self.run)
+        close_run(
+            self.tx,
+            self.pk,
+            status,
+            event_type,
+            {**outcome, "decisionTaskCompletedEventId": self.completed_id},
+            outcome=outcome,
+            run=self.run,
+        )
         return None
 
     def complete_workflow_execution(self, attrs: dict[str, Any]) -> None:
-        self._close(attrs, "CompleteWorkflowExecutionFailed", "COMPLETED",
-                    "WorkflowExecutionCompleted", ("result",))
+        self._close(
+            attrs,
+            "CompleteWorkflowExecutionFailed",
+            "COMPLETED",
+            "WorkflowExecutionCompleted",
+            ("result",),
+        )
 
     def fail_workflow_execution(self, attrs: dict[str, Any]) -> None:
-        self._close(attrs, "FailWorkflowExecutionFailed", "FAILED",
-                    "WorkflowExecutionFailed", ("reason", "details"))
+        self._close(
+            attrs,
+            "FailWorkflowExecutionFailed",
+            "FAILED",
+            "WorkflowExecutionFailed",
+            ("reason", "details"),
+        )
 
     def cancel_workflow_execution(self, attrs: dict[str, Any]) -> None:
-        self._close(attrs, "CancelWorkflowExecutionFailed", "CANCELED",
-                    "WorkflowExecutionCanceled", ("details",))
+        self._close(
+            attrs,
+            "CancelWorkflowExecutionFailed",
+            "CANCELED",
+            "WorkflowExecutionCanceled",
+            ("details",),
+        )
 
     def continue_as_new(self, attrs: dict[str, Any]) -> None:
         tx, run = self.tx, self.run
@@ -390,8 +474,7 @@ class _Applier:
         if self.unhandled:
             return self._failed(failed, {}, "UNHANDLED_DECISION")
         version = attrs.get("workflowTypeVersion") or run["type_version"]
-        type_row = get_type(tx, run["region"], run["domain"], "workflow", run["type_name"],
-                            version)
+        type_row = get_type(tx, run["region"], run["domain"], "workflow", run["type_name"], version)
         if type_row is None:
             return self._failed(failed, {}, "WORKFLOW_TYPE_DOES_NOT_EXIST")
         if type_row["status"] == "DEPRECATED":
@@ -420,60 +503,94 @@ class _Applier:
         event["workflowType"] = workflow_type
         if config["lambdaRole"] is not None:
             event["lambdaRole"] = config["lambdaRole"]
-        close_run(tx, self.pk, "CONTINUED_AS_NEW", "WorkflowExecutionContinuedAsNew", event,
-                  run=run)
+        close_run(
+            tx, self.pk, "CONTINUED_AS_NEW", "WorkflowExecutionContinuedAsNew", event, run=run
+        )
         parent = get_run(tx, run["parent_pk"]) if run["parent_pk"] is not None else None
         new_pk, _ = start_run(
-            tx, region=run["region"], domain=run["domain"], workflow_id=run["workflow_id"],
-            workflow_type=workflow_type, config=config, input=attrs.get("input"), tags=tags,
-            parent=parent, parent_initiated=run["parent_initiated"],
-            continued_from=run["run_id"], run_id=new_id,
+            tx,
+            region=run["region"],
+            domain=run["domain"],
+            workflow_id=run["workflow_id"],
+            workflow_type=workflow_type,
+            config=config,
+            input=attrs.get("input"),
+            tags=tags,
+            parent=parent,
+            parent_initiated=run["parent_initiated"],
+            continued_from=run["run_id"],
+            run_id=new_id,
         )
         if parent is not None:
             # The parent follows the chain: its child is now the new run.
-            tx.run("UPDATE children SET child_pk = ? WHERE parent_pk = ? AND initiated_id = ?",
-                   (new_pk, parent["pk"], run["parent_initiated"]))
+            tx.run(
+                "UPDATE children SET child_pk = ? WHERE parent_pk = ? AND initiated_id = ?",
+                (new_pk, parent["pk"], run["parent_initiated"]),
+            )
         return None
 
     # -- markers and timers ----------------------------------------------------------
 
     def record_marker(self, attrs: dict[str, Any]) -> None:
-        self._event("MarkerRecorded", {
-            "markerName": attrs["markerName"], **self._optional(attrs, "details"),
-            "decisionTaskCompletedEventId": self.completed_id})
+        self._event(
+            "MarkerRecorded",
+            {
+                "markerName": attrs["markerName"],
+                **self._optional(attrs, "details"),
+                "decisionTaskCompletedEventId": self.completed_id,
+            },
+        )
 
     def start_timer(self, attrs: dict[str, Any]) -> None:
         tx = self.tx
         timer_id = attrs["timerId"]
         if tx.one("SELECT 1 FROM timers WHERE run_pk = ? AND timer_id = ?", (self.pk, timer_id)):
-            return self._failed("StartTimerFailed", {"timerId": timer_id},
-                                "TIMER_ID_ALREADY_IN_USE")
-        if tx.scalar("SELECT COUNT(*) FROM timers WHERE run_pk = ?",
-                     (self.pk,)) >= OPEN_TIMERS_LIMIT:
-            return self._failed("StartTimerFailed", {"timerId": timer_id},
-                                "OPEN_TIMERS_LIMIT_EXCEEDED")
-        started = self._event("TimerStarted", {
-            "timerId": timer_id, **self._optional(attrs, "control"),
-            "startToFireTimeout": attrs["startToFireTimeout"],
-            "decisionTaskCompletedEventId": self.completed_id})
+            return self._failed(
+                "StartTimerFailed", {"timerId": timer_id}, "TIMER_ID_ALREADY_IN_USE"
+            )
+        if (
+            tx.scalar("SELECT COUNT(*) FROM timers WHERE run_pk = ?", (self.pk,))
+            >= OPEN_TIMERS_LIMIT
+        ):
+            return self._failed(
+                "StartTimerFailed", {"timerId": timer_id}, "OPEN_TIMERS_LIMIT_EXCEEDED"
+            )
+        started = self._event(
+            "TimerStarted",
+            {
+                "timerId": timer_id,
+                **self._optional(attrs, "control"),
+                "startToFireTimeout": attrs["startToFireTimeout"],
+                "decisionTaskCompletedEventId": self.completed_id,
+            },
+        )
         if not started:
             return None
-        tx.run("INSERT INTO timers (run_pk, timer_id, started_id) VALUES (?, ?, ?)",
-               (self.pk, timer_id, started))
-        add_timeout(tx, self.pk, "TIMER", timer_id, started,
-                    tx.now + int(attrs["startToFireTimeout"]))
+        tx.run(
+            "INSERT INTO timers (run_pk, timer_id, started_id) VALUES (?, ?, ?)",
+            (self.pk, timer_id, started),
+        )
+        add_timeout(
+            tx, self.pk, "TIMER", timer_id, started, tx.now + int(attrs["startToFireTimeout"])
+        )
         return None
 
     def cancel_timer(self, attrs: dict[str, Any]) -> None:
         tx = self.tx
         timer_id = attrs["timerId"]
-        row = tx.one("SELECT started_id FROM timers WHERE run_pk = ? AND timer_id = ?",
-                     (self.pk, timer_id))
+        row = tx.one(
+            "SELECT started_id FROM timers WHERE run_pk = ? AND timer_id = ?", (self.pk, timer_id)
+        )
         if row is None:
             return self._failed("CancelTimerFailed", {"timerId": timer_id}, "TIMER_ID_UNKNOWN")
-        self._event("TimerCanceled", {
-            "timerId": timer_id, "startedEventId": row["started_id"],
-            "decisionTaskCompletedEventId": self.completed_id})
+        self._event(
+            "TimerCanceled",
+            {
+                "timerId": timer_id,
+                "startedEventId": row["started_id"],
+                "decisionTaskCompletedEventId": self.completed_id,
+            },
+        )
         tx.run("DELETE FROM timers WHERE run_pk = ? AND timer_id = ?", (self.pk, timer_id))
         drop_timeout(tx, self.pk, "TIMER", timer_id)
         return None
@@ -481,66 +598,106 @@ class _Applier:
     # -- other executions ------------------------------------------------------------
 
     def _target(self, attrs: dict[str, Any]) -> sqlite3.Row | None:
-        target = open_run_by_workflow_id(self.tx, self.run["region"], self.run["domain"],
-                                         attrs["workflowId"])
+        target = open_run_by_workflow_id(
+            self.tx, self.run["region"], self.run["domain"], attrs["workflowId"]
+        )
         if target is not None and attrs.get("runId") and target["run_id"] != attrs["runId"]:
             return None
         return target
 
     def signal_external(self, attrs: dict[str, Any]) -> None:
         ident = {"workflowId": attrs["workflowId"], **self._optional(attrs, "runId")}
-        initiated = self._event("SignalExternalWorkflowExecutionInitiated", {
-            **ident, "signalName": attrs["signalName"], **self._optional(attrs, "input"),
-            "decisionTaskCompletedEventId": self.completed_id,
-            **self._optional(attrs, "control")})
+        initiated = self._event(
+            "SignalExternalWorkflowExecutionInitiated",
+            {
+                **ident,
+                "signalName": attrs["signalName"],
+                **self._optional(attrs, "input"),
+                "decisionTaskCompletedEventId": self.completed_id,
+                **self._optional(attrs, "control"),
+            },
+        )
         if not initiated:
             return None
         target = self._target(attrs)
         if target is None:
-            return self._failed("SignalExternalWorkflowExecutionFailed", {
-                **ident, "initiatedEventId": initiated, **self._optional(attrs, "control")},
-                "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION")
-        signal_run(self.tx, target["pk"], attrs["signalName"], attrs.get("input"),
-                   external=self.run, external_initiated=initiated)
-        self._event("ExternalWorkflowExecutionSignaled", {
-            "workflowExecution": execution_of(target), "initiatedEventId": initiated})
+            return self._failed(
+                "SignalExternalWorkflowExecutionFailed",
+                {**ident, "initiatedEventId": initiated, **self._optional(attrs, "control")},
+                "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+            )
+        signal_run(
+            self.tx,
+            target["pk"],
+            attrs["signalName"],
+            attrs.get("input"),
+            external=self.run,
+            external_initiated=initiated,
+        )
+        self._event(
+            "ExternalWorkflowExecutionSignaled",
+            {"workflowExecution": execution_of(target), "initiatedEventId": initiated},
+        )
         request_decision(self.tx, self.pk)
         return None
 
     def request_cancel_external(self, attrs: dict[str, Any]) -> None:
         ident = {"workflowId": attrs["workflowId"], **self._optional(attrs, "runId")}
-        initiated = self._event("RequestCancelExternalWorkflowExecutionInitiated", {
-            **ident, "decisionTaskCompletedEventId": self.completed_id,
-            **self._optional(attrs, "control")})
+        initiated = self._event(
+            "RequestCancelExternalWorkflowExecutionInitiated",
+            {
+                **ident,
+                "decisionTaskCompletedEventId": self.completed_id,
+                **self._optional(attrs, "control"),
+            },
+        )
         if not initiated:
             return None
         target = self._target(attrs)
         if target is None:
-            return self._failed("RequestCancelExternalWorkflowExecutionFailed", {
-                **ident, "initiatedEventId": initiated, **self._optional(attrs, "control")},
-                "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION")
-        request_cancel_run(self.tx, target["pk"], external=self.run,
-                           external_initiated=initiated)
-        self._event("ExternalWorkflowExecutionCancelRequested", {
-            "workflowExecution": execution_of(target), "initiatedEventId": initiated})
+            return self._failed(
+                "RequestCancelExternalWorkflowExecutionFailed",
+                {**ident, "initiatedEventId": initiated, **self._optional(attrs, "control")},
+                "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+            )
+        request_cancel_run(self.tx, target["pk"], external=self.run, external_initiated=initiated)
+        self._event(
+            "ExternalWorkflowExecutionCancelRequested",
+            {"workflowExecution": execution_of(target), "initiatedEventId": initiated},
+        )
         request_decision(self.tx, self.pk)
         return None
 
     def start_child(self, attrs: dict[str, Any]) -> None:
         tx, run = self.tx, self.run
-        workflow_type = {"name": attrs["workflowType"]["name"],
-                         "version": attrs["workflowType"]["version"]}
+        workflow_type = {
+            "name": attrs["workflowType"]["name"],
+            "version": attrs["workflowType"]["version"],
+        }
         workflow_id = attrs["workflowId"]
         failed = "StartChildWorkflowExecutionFailed"
 
         def fail(cause: str, initiated: int) -> None:
-            self._failed(failed, {"workflowType": workflow_type, "workflowId": workflow_id,
-                                  "initiatedEventId": initiated,
-                                  **self._optional(attrs, "control")}, cause)
+            self._failed(
+                failed,
+                {
+                    "workflowType": workflow_type,
+                    "workflowId": workflow_id,
+                    "initiatedEventId": initiated,
+                    **self._optional(attrs, "control"),
+                },
+                cause,
+            )
 
         # Problems with the decision itself fail it before anything is initiated.
-        type_row = get_type(tx, run["region"], run["domain"], "workflow",
-                            workflow_type["name"], workflow_type["version"])
+        type_row = get_type(
+            tx,
+            run["region"],
+            run["domain"],
+            "workflow",
+            workflow_type["name"],
+            workflow_type["version"],
+        )
         if type_row is None:
             return fail("WORKFLOW_TYPE_DOES_NOT_EXIST", 0)
         if type_row["status"] == "DEPRECATED":
@@ -548,12 +705,15 @@ class _Applier:
         config, missing = resolve_workflow_config(attrs, type_config(type_row))
         if missing is not None:
             return fail(f"DEFAULT_{missing}_UNDEFINED", 0)
-        if tx.scalar("SELECT COUNT(*) FROM children WHERE parent_pk = ?",
-                     (self.pk,)) >= OPEN_CHILDREN_LIMIT:
+        if (
+            tx.scalar("SELECT COUNT(*) FROM children WHERE parent_pk = ?", (self.pk,))
+            >= OPEN_CHILDREN_LIMIT
+        ):
             return fail("OPEN_CHILDREN_LIMIT_EXCEEDED", 0)
         tags = list(attrs.get("tagList") or [])
         event: dict[str, Any] = {
-            "workflowId": workflow_id, "workflowType": workflow_type,
+            "workflowId": workflow_id,
+            "workflowType": workflow_type,
             **self._optional(attrs, "control", "input"),
             "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
             "taskList": {"name": config["taskList"]["name"]},
@@ -572,25 +732,44 @@ class _Applier:
         # Problems found when starting the child fail it after initiation.
         if open_run_by_workflow_id(tx, run["region"], run["domain"], workflow_id) is not None:
             return fail("WORKFLOW_ALREADY_RUNNING", initiated)
-        open_runs = tx.scalar("SELECT open_runs FROM domains WHERE region = ? AND name = ?",
-                              (run["region"], run["domain"]))
+        open_runs = tx.scalar(
+            "SELECT open_runs FROM domains WHERE region = ? AND name = ?",
+            (run["region"], run["domain"]),
+        )
         if open_runs >= OPEN_EXECUTIONS_PER_DOMAIN:
             return fail("OPEN_WORKFLOWS_LIMIT_EXCEEDED", initiated)
         child_pk, child_run_id = start_run(
-            tx, region=run["region"], domain=run["domain"], workflow_id=workflow_id,
-            workflow_type=workflow_type, config=config, input=attrs.get("input"), tags=tags,
-            parent=run, parent_initiated=initiated,
+            tx,
+            region=run["region"],
+            domain=run["domain"],
+            workflow_id=workflow_id,
+            workflow_type=workflow_type,
+            config=config,
+            input=attrs.get("input"),
+            tags=tags,
+            parent=run,
+            parent_initiated=initiated,
         )
-        started = self._event("ChildWorkflowExecutionStarted", {
-            "workflowExecution": {"workflowId": workflow_id, "runId": child_run_id},
-            "workflowType": workflow_type, "initiatedEventId": initiated})
-        tx.run("INSERT INTO children (parent_pk, initiated_id, child_pk, started_id)"
-               " VALUES (?, ?, ?, ?)", (self.pk, initiated, child_pk, started))
+        started = self._event(
+            "ChildWorkflowExecutionStarted",
+            {
+                "workflowExecution": {"workflowId": workflow_id, "runId": child_run_id},
+                "workflowType": workflow_type,
+                "initiatedEventId": initiated,
+            },
+        )
+        tx.run(
+            "INSERT INTO children (parent_pk, initiated_id, child_pk, started_id)"
+            " VALUES (?, ?, ?, ?)",
+            (self.pk, initiated, child_pk, started),
+        )
         request_decision(tx, self.pk)
         return None
 
     def schedule_lambda_function(self, attrs: dict[str, Any]) -> None:
         # The embedded server has no Lambda; SWF answers this way in regions without it.
-        self._failed("ScheduleLambdaFunctionFailed",
-                     {"id": attrs["id"], "name": attrs["name"]},
-                     "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION")
+        self._failed(
+            "ScheduleLambdaFunctionFailed",
+            {"id": attrs["id"], "name": attrs["name"]},
+            "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION",
+        )

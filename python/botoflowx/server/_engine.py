@@ -492,17 +492,23 @@ class Engine:
         domain = require_domain(tx, region, params["domain"])
         errors = FieldErrors()
         if params.get("executionStartToCloseTimeout") is not None:
-            errors.duration(params["executionStartToCloseTimeout"],
-                            "executionStartToCloseTimeout", allow_none=False,
-                            maximum=MAX_EXECUTION_SECONDS)
+            errors.duration(
+                params["executionStartToCloseTimeout"],
+                "executionStartToCloseTimeout",
+                allow_none=False,
+                maximum=MAX_EXECUTION_SECONDS,
+            )
         if params.get("taskStartToCloseTimeout") is not None:
             errors.duration(params["taskStartToCloseTimeout"], "taskStartToCloseTimeout")
         if params.get("taskPriority") is not None:
             errors.priority(params["taskPriority"], "taskPriority")
         tags = list(params.get("tagList") or [])
         if len(tags) > MAX_EXECUTION_TAGS:
-            errors.add(tags, "tagList",
-                       f"Member must have length less than or equal to {MAX_EXECUTION_TAGS}")
+            errors.add(
+                tags,
+                "tagList",
+                f"Member must have length less than or equal to {MAX_EXECUTION_TAGS}",
+            )
         errors.raise_if_any()
         if domain["status"] == "DEPRECATED":
             raise DomainDeprecatedFault(f"Domain is deprecated: {domain['name']}")
@@ -530,32 +536,43 @@ class Engine:
                 f" in domain {domain['name']}"
             )
         _, run_id = start_run(
-            tx, region=region, domain=domain["name"], workflow_id=workflow_id,
-            workflow_type={"name": ref["name"], "version": ref["version"]}, config=config,
-            input=params.get("input"), tags=tags,
+            tx,
+            region=region,
+            domain=domain["name"],
+            workflow_id=workflow_id,
+            workflow_type={"name": ref["name"], "version": ref["version"]},
+            config=config,
+            input=params.get("input"),
+            tags=tags,
         )
         return {"runId": run_id}
 
     def _signal_workflow_execution(self, tx: Tx, params: dict[str, Any], region: str) -> None:
-        run = find_run(tx, region, params["domain"], params["workflowId"], params.get("runId"),
-                       open_only=True)
+        run = find_run(
+            tx, region, params["domain"], params["workflowId"], params.get("runId"), open_only=True
+        )
         signal_run(tx, run["pk"], params["signalName"], params.get("input"))
 
     def _request_cancel_workflow_execution(
         self, tx: Tx, params: dict[str, Any], region: str
     ) -> None:
-        run = find_run(tx, region, params["domain"], params["workflowId"], params.get("runId"),
-                       open_only=True)
+        run = find_run(
+            tx, region, params["domain"], params["workflowId"], params.get("runId"), open_only=True
+        )
         request_cancel_run(tx, run["pk"])
 
-    def _terminate_workflow_execution(
-        self, tx: Tx, params: dict[str, Any], region: str
-    ) -> None:
-        run = find_run(tx, region, params["domain"], params["workflowId"], params.get("runId"),
-                       open_only=True)
+    def _terminate_workflow_execution(self, tx: Tx, params: dict[str, Any], region: str) -> None:
+        run = find_run(
+            tx, region, params["domain"], params["workflowId"], params.get("runId"), open_only=True
+        )
         # No cause: the model documents ``cause`` only for automatic terminations.
-        terminate_run(tx, run["pk"], reason=params.get("reason"), details=params.get("details"),
-                      child_policy=params.get("childPolicy"))
+        terminate_run(
+            tx,
+            run["pk"],
+            reason=params.get("reason"),
+            details=params.get("details"),
+            child_policy=params.get("childPolicy"),
+        )
 
     # -- polls -----------------------------------------------------------------------
 
@@ -585,14 +602,16 @@ class Engine:
         reverse = bool(params.get("reverseOrder"))
         size = page_size(params)
         at_previous = bool(params.get("startAtPreviousStartedEvent"))
-        bound = fingerprint("PollForDecisionTask", region, domain, task_list, reverse, size,
-                            at_previous)
+        bound = fingerprint(
+            "PollForDecisionTask", region, domain, task_list, reverse, size, at_previous
+        )
         if params.get("nextPageToken"):
             # A page call continues the task it was issued for and never claims another.
             with self._tx() as tx:
                 require_domain(tx, region, domain)
-                return self._decision_page(tx, None, bound, reverse, size, 1,
-                                           params["nextPageToken"])
+                return self._decision_page(
+                    tx, None, bound, reverse, size, 1, params["nextPageToken"]
+                )
 
         def claim() -> dict[str, Any] | None:
             with self._tx() as tx:
@@ -607,15 +626,23 @@ class Engine:
                     # Only an empty list can hide an unknown domain; check it then.
                     require_domain(tx, region, domain)
                     return None
-                return self._start_decision_task(tx, row, params, bound, reverse, size,
-                                                 at_previous)
+                return self._start_decision_task(tx, row, params, bound, reverse, size, at_previous)
 
-        return self._long_poll(("decision", region, domain, task_list), claim,
-                               {"previousStartedEventId": 0, "startedEventId": 0})
+        return self._long_poll(
+            ("decision", region, domain, task_list),
+            claim,
+            {"previousStartedEventId": 0, "startedEventId": 0},
+        )
 
     def _start_decision_task(
-        self, tx: Tx, run: sqlite3.Row, params: dict[str, Any], bound: str, reverse: bool,
-        size: int, at_previous: bool,
+        self,
+        tx: Tx,
+        run: sqlite3.Row,
+        params: dict[str, Any],
+        bound: str,
+        reverse: bool,
+        size: int,
+        at_previous: bool,
     ) -> dict[str, Any] | None:
         pk = run["pk"]
         attrs: dict[str, Any] = {}
@@ -626,29 +653,52 @@ class Engine:
         if not started:
             return None
         token = new_task_token("d")
-        tx.run("UPDATE runs SET dt_state = 2, dt_started = ?, dt_token = ? WHERE pk = ?",
-               (started, token, pk))
+        tx.run(
+            "UPDATE runs SET dt_state = 2, dt_started = ?, dt_token = ? WHERE pk = ?",
+            (started, token, pk),
+        )
         if run["dt_on_override"]:  # only a task on an override list has one armed
             drop_timeout(tx, pk, "DT_S2S")
         if run["task_timeout"] != "NONE":
-            add_timeout(tx, pk, "DT_S2C", "", run["dt_scheduled"],
-                        tx.now + int(run["task_timeout"]))
+            add_timeout(
+                tx, pk, "DT_S2C", "", run["dt_scheduled"], tx.now + int(run["task_timeout"])
+            )
         low = run["prev_started"] if at_previous and run["prev_started"] else 1
-        carry = {"r": pk, "t": token, "s": started, "p": run["prev_started"],
-                 "e": execution_of(run), "w": type_of(run)}
+        carry = {
+            "r": pk,
+            "t": token,
+            "s": started,
+            "p": run["prev_started"],
+            "e": execution_of(run),
+            "w": type_of(run),
+        }
         return self._decision_page(tx, carry, bound, reverse, size, low, None)
 
     def _decision_page(
-        self, tx: Tx, carry: dict[str, Any] | None, bound: str, reverse: bool, size: int,
-        low: int, next_token: str | None,
+        self,
+        tx: Tx,
+        carry: dict[str, Any] | None,
+        bound: str,
+        reverse: bool,
+        size: int,
+        low: int,
+        next_token: str | None,
     ) -> dict[str, Any]:
         pk = carry["r"] if carry is not None else 0
         if next_token is not None:
             # The run comes from the signed token; history_page checks it again.
             pk = self._tokens.check(next_token, "decision", bound, tx.now)["r"]
         events, token, cursor = history_page(
-            tx, self._tokens, pk, kind="decision", bound=bound, reverse=reverse, size=size,
-            next_token=next_token, low=low, carry=carry,
+            tx,
+            self._tokens,
+            pk,
+            kind="decision",
+            bound=bound,
+            reverse=reverse,
+            size=size,
+            next_token=next_token,
+            low=low,
+            carry=carry,
         )
         result: dict[str, Any] = {
             "taskToken": cursor["t"],
@@ -680,8 +730,9 @@ class Engine:
                     return None
                 return self._start_activity_task(tx, row, params.get("identity"))
 
-        return self._long_poll(("activity", region, domain, task_list), claim,
-                               {"startedEventId": 0})
+        return self._long_poll(
+            ("activity", region, domain, task_list), claim, {"startedEventId": 0}
+        )
 
     def _start_activity_task(
         self, tx: Tx, row: sqlite3.Row, identity: str | None
@@ -696,16 +747,31 @@ class Engine:
         if not started:
             return None
         token = new_task_token("a")
-        tx.run("UPDATE activities SET state = 2, started_id = ?, token = ?"
-               " WHERE run_pk = ? AND activity_id = ?", (started, token, pk, activity_id))
+        tx.run(
+            "UPDATE activities SET state = 2, started_id = ?, token = ?"
+            " WHERE run_pk = ? AND activity_id = ?",
+            (started, token, pk, activity_id),
+        )
         drop_timeout(tx, pk, "AT_S2S", activity_id)
         # The start-to-close and heartbeat clocks both start now, when a worker has it.
         if row["start_to_close"] != "NONE":
-            add_timeout(tx, pk, "AT_STC", activity_id, row["scheduled_id"],
-                        tx.now + int(row["start_to_close"]))
+            add_timeout(
+                tx,
+                pk,
+                "AT_STC",
+                activity_id,
+                row["scheduled_id"],
+                tx.now + int(row["start_to_close"]),
+            )
         if row["heartbeat_timeout"] != "NONE":
-            add_timeout(tx, pk, "AT_HB", activity_id, row["scheduled_id"],
-                        tx.now + int(row["heartbeat_timeout"]))
+            add_timeout(
+                tx,
+                pk,
+                "AT_HB",
+                activity_id,
+                row["scheduled_id"],
+                tx.now + int(row["heartbeat_timeout"]),
+            )
         task: dict[str, Any] = {
             "taskToken": token,
             "activityId": activity_id,
@@ -727,9 +793,7 @@ class Engine:
             raise UnknownResourceFault("Unknown activity task token")
         return row
 
-    def _respond_activity(
-        self, outcome: str, tx: Tx, params: dict[str, Any], region: str
-    ) -> None:
+    def _respond_activity(self, outcome: str, tx: Tx, params: dict[str, Any], region: str) -> None:
         # Deleted up front (one statement instead of a read and a delete): the task is
         # over whatever happens next, and a fault rolls the deletion back.
         row = tx.one(
@@ -741,8 +805,11 @@ class Engine:
             raise UnknownResourceFault("Unknown activity task token")
         pk = row["run_pk"]
         attrs: dict[str, Any] = {}
-        members = {"Completed": ("result",), "Failed": ("reason", "details"),
-                   "Canceled": ("details",)}[outcome]
+        members = {
+            "Completed": ("result",),
+            "Failed": ("reason", "details"),
+            "Canceled": ("details",),
+        }[outcome]
         for member in members:
             if params.get(member) is not None:
                 attrs[member] = params[member]
@@ -751,18 +818,27 @@ class Engine:
         if outcome == "Canceled" and row["cancel_event"]:
             attrs["latestCancelRequestedEventId"] = row["cancel_event"]
         append_event(tx, pk, f"ActivityTask{outcome}", attrs)
-        tx.run("DELETE FROM timeouts WHERE run_pk = ? AND ref = ? AND kind LIKE 'AT_%'",
-               (pk, row["activity_id"]))
+        tx.run(
+            "DELETE FROM timeouts WHERE run_pk = ? AND ref = ? AND kind LIKE 'AT_%'",
+            (pk, row["activity_id"]),
+        )
         request_decision(tx, pk)
 
     def _record_heartbeat(self, tx: Tx, params: dict[str, Any], region: str) -> dict[str, Any]:
         row = self._started_activity(tx, params["taskToken"])
         details = params.get("details")
         if details is not None:
-            tx.run("UPDATE activities SET details = ? WHERE run_pk = ? AND activity_id = ?",
-                   (details, row["run_pk"], row["activity_id"]))
+            tx.run(
+                "UPDATE activities SET details = ? WHERE run_pk = ? AND activity_id = ?",
+                (details, row["run_pk"], row["activity_id"]),
+            )
         if row["heartbeat_timeout"] != "NONE":
-            add_timeout(tx, row["run_pk"], "AT_HB", row["activity_id"], row["scheduled_id"],
-                        tx.now + int(row["heartbeat_timeout"]))
+            add_timeout(
+                tx,
+                row["run_pk"],
+                "AT_HB",
+                row["activity_id"],
+                row["scheduled_id"],
+                tx.now + int(row["heartbeat_timeout"]),
+            )
         return {"cancelRequested": bool(row["cancel_requested"])}
-

@@ -470,8 +470,9 @@ def terminate_run(
     attrs["childPolicy"] = policy
     if cause is not None:
         attrs["cause"] = cause
-    close_run(tx, pk, "TERMINATED", "WorkflowExecutionTerminated", attrs, child_policy=policy,
-              run=run)
+    close_run(
+        tx, pk, "TERMINATED", "WorkflowExecutionTerminated", attrs, child_policy=policy, run=run
+    )
 
 
 def request_cancel_run(

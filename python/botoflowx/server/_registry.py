@@ -221,9 +221,7 @@ class Registry:
 
     # -- types -----------------------------------------------------------------------
 
-    def register_type(
-        self, tx: Tx, params: dict[str, Any], region: str, *, kind: str
-    ) -> None:
+    def register_type(self, tx: Tx, params: dict[str, Any], region: str, *, kind: str) -> None:
         """RegisterWorkflowType / RegisterActivityType."""
         domain = require_domain(tx, region, params["domain"])
         errors = FieldErrors()
@@ -333,27 +331,21 @@ class Registry:
             )
         return result
 
-    def deprecate_type(
-        self, tx: Tx, params: dict[str, Any], region: str, *, kind: str
-    ) -> None:
+    def deprecate_type(self, tx: Tx, params: dict[str, Any], region: str, *, kind: str) -> None:
         """DeprecateWorkflowType / DeprecateActivityType."""
         row = self._require_type(tx, params, region, kind=kind)
         if row["status"] == "DEPRECATED":
             raise TypeDeprecatedFault(type_label(kind, row["name"], row["version"]))
         self._set_type_status(tx, row, "DEPRECATED", tx.now)
 
-    def undeprecate_type(
-        self, tx: Tx, params: dict[str, Any], region: str, *, kind: str
-    ) -> None:
+    def undeprecate_type(self, tx: Tx, params: dict[str, Any], region: str, *, kind: str) -> None:
         """UndeprecateWorkflowType / UndeprecateActivityType."""
         row = self._require_type(tx, params, region, kind=kind)
         if row["status"] == "REGISTERED":
             raise TypeAlreadyExistsFault(type_label(kind, row["name"], row["version"]))
         self._set_type_status(tx, row, "REGISTERED", None)
 
-    def delete_type(
-        self, tx: Tx, params: dict[str, Any], region: str, *, kind: str
-    ) -> None:
+    def delete_type(self, tx: Tx, params: dict[str, Any], region: str, *, kind: str) -> None:
         """DeleteWorkflowType / DeleteActivityType (only deprecated types)."""
         row = self._require_type(tx, params, region, kind=kind)
         if row["status"] != "DEPRECATED":

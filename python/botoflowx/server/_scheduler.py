@@ -55,9 +55,13 @@ def fire_timeout(tx: Tx, row: sqlite3.Row) -> None:
         return
     if kind == "WF":
         close_run(
-            tx, pk, "TIMED_OUT", "WorkflowExecutionTimedOut",
+            tx,
+            pk,
+            "TIMED_OUT",
+            "WorkflowExecutionTimedOut",
             {"timeoutType": "START_TO_CLOSE", "childPolicy": run["child_policy"]},
-            outcome={"timeoutType": "START_TO_CLOSE"}, child_policy=run["child_policy"],
+            outcome={"timeoutType": "START_TO_CLOSE"},
+            child_policy=run["child_policy"],
             run=run,
         )
     elif kind in ("DT_S2C", "DT_S2S"):
@@ -65,8 +69,7 @@ def fire_timeout(tx: Tx, row: sqlite3.Row) -> None:
     elif kind in _ACTIVITY_TIMEOUTS:
         _activity_timeout(tx, pk, kind, ref, gen)
     elif kind == "TIMER":
-        timer = tx.one("SELECT started_id FROM timers WHERE run_pk = ? AND timer_id = ?",
-                       (pk, ref))
+        timer = tx.one("SELECT started_id FROM timers WHERE run_pk = ? AND timer_id = ?", (pk, ref))
         if timer is None or timer["started_id"] != gen:
             return
         append_event(tx, pk, "TimerFired", {"timerId": ref, "startedEventId": gen})
@@ -81,11 +84,16 @@ def _decision_timeout(tx: Tx, run: sqlite3.Row, kind: str, gen: int) -> None:
     if run["dt_state"] != expected or run["dt_scheduled"] != gen:
         return
     pk = run["pk"]
-    append_event(tx, pk, "DecisionTaskTimedOut", {
-        "timeoutType": "START_TO_CLOSE" if kind == "DT_S2C" else "SCHEDULE_TO_START",
-        "scheduledEventId": run["dt_scheduled"],
-        "startedEventId": run["dt_started"],
-    })
+    append_event(
+        tx,
+        pk,
+        "DecisionTaskTimedOut",
+        {
+            "timeoutType": "START_TO_CLOSE" if kind == "DT_S2C" else "SCHEDULE_TO_START",
+            "scheduledEventId": run["dt_scheduled"],
+            "startedEventId": run["dt_started"],
+        },
+    )
     tx.run("UPDATE runs SET dt_state = ?, dt_token = NULL WHERE pk = ?", (DT_NONE, pk))
     tx.run("DELETE FROM timeouts WHERE run_pk = ? AND kind IN ('DT_S2C', 'DT_S2S')", (pk,))
     # A temporary override that failed (not started in time, or its task not finished

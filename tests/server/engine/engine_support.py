@@ -37,8 +37,12 @@ class Driver:
             "defaultChildPolicy": "TERMINATE",
         }
         config.update(defaults)
-        self.op("RegisterWorkflowType", name=name, version=version,
-                **{k: v for k, v in config.items() if v is not None})
+        self.op(
+            "RegisterWorkflowType",
+            name=name,
+            version=version,
+            **{k: v for k, v in config.items() if v is not None},
+        )
 
     def register_activity(self, name: str = "act", version: str = "1", **defaults: Any) -> None:
         config = {
@@ -49,28 +53,42 @@ class Driver:
             "defaultTaskHeartbeatTimeout": "NONE",
         }
         config.update(defaults)
-        self.op("RegisterActivityType", name=name, version=version,
-                **{k: v for k, v in config.items() if v is not None})
+        self.op(
+            "RegisterActivityType",
+            name=name,
+            version=version,
+            **{k: v for k, v in config.items() if v is not None},
+        )
 
-    def start(self, workflow_id: str | None = None, name: str = "wf", version: str = "1",
-              **options: Any) -> dict[str, str]:
+    def start(
+        self, workflow_id: str | None = None, name: str = "wf", version: str = "1", **options: Any
+    ) -> dict[str, str]:
         workflow_id = workflow_id or f"wf-{next(_ids)}"
-        run = self.op("StartWorkflowExecution", workflowId=workflow_id,
-                      workflowType={"name": name, "version": version}, **options)
+        run = self.op(
+            "StartWorkflowExecution",
+            workflowId=workflow_id,
+            workflowType={"name": name, "version": version},
+            **options,
+        )
         return {"workflowId": workflow_id, "runId": run["runId"]}
 
     # -- task helpers ----------------------------------------------------------------
 
     def poll_decision(self, task_list: str = "decisions", **params: Any) -> dict[str, Any]:
-        return self.op("PollForDecisionTask", taskList={"name": task_list},
-                       identity="decider", **params)
+        return self.op(
+            "PollForDecisionTask", taskList={"name": task_list}, identity="decider", **params
+        )
 
     def poll_activity(self, task_list: str = "activities") -> dict[str, Any]:
         return self.op("PollForActivityTask", taskList={"name": task_list}, identity="worker")
 
     def decide(self, task: dict[str, Any], *decisions: dict[str, Any], **params: Any) -> None:
-        self("RespondDecisionTaskCompleted", taskToken=task["taskToken"],
-             decisions=list(decisions), **params)
+        self(
+            "RespondDecisionTaskCompleted",
+            taskToken=task["taskToken"],
+            decisions=list(decisions),
+            **params,
+        )
 
     def history(self, execution: dict[str, str]) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
@@ -103,16 +121,26 @@ def last(events: list[dict[str, Any]], event_type: str) -> dict[str, Any]:
 
 
 def schedule_activity(activity_id: str, name: str = "act", **extra: Any) -> dict[str, Any]:
-    return {"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
-        "activityType": {"name": name, "version": "1"}, "activityId": activity_id, **extra}}
+    return {
+        "decisionType": "ScheduleActivityTask",
+        "scheduleActivityTaskDecisionAttributes": {
+            "activityType": {"name": name, "version": "1"},
+            "activityId": activity_id,
+            **extra,
+        },
+    }
 
 
 def start_timer(timer_id: str, seconds: str) -> dict[str, Any]:
-    return {"decisionType": "StartTimer", "startTimerDecisionAttributes": {
-        "timerId": timer_id, "startToFireTimeout": seconds}}
+    return {
+        "decisionType": "StartTimer",
+        "startTimerDecisionAttributes": {"timerId": timer_id, "startToFireTimeout": seconds},
+    }
 
 
 def complete(result: str | None = None) -> dict[str, Any]:
     attrs = {} if result is None else {"result": result}
-    return {"decisionType": "CompleteWorkflowExecution",
-            "completeWorkflowExecutionDecisionAttributes": attrs}
+    return {
+        "decisionType": "CompleteWorkflowExecution",
+        "completeWorkflowExecutionDecisionAttributes": attrs,
+    }

@@ -11,16 +11,22 @@ from botoflowx.server._faults import UnknownResourceFault
 
 
 def start_child(workflow_id: str, **extra: Any) -> dict[str, Any]:
-    return {"decisionType": "StartChildWorkflowExecution",
-            "startChildWorkflowExecutionDecisionAttributes": {
-                "workflowType": {"name": "wf", "version": "1"}, "workflowId": workflow_id,
-                **extra}}
+    return {
+        "decisionType": "StartChildWorkflowExecution",
+        "startChildWorkflowExecutionDecisionAttributes": {
+            "workflowType": {"name": "wf", "version": "1"},
+            "workflowId": workflow_id,
+            **extra,
+        },
+    }
 
 
 def _parent_with_child(swf: Driver, child_policy: str = "TERMINATE") -> tuple[dict, dict]:
     parent = swf.start("parent", childPolicy=child_policy)
-    swf.decide(swf.poll_decision(), start_child("child", taskList={"name": "kids"},
-                                                input="ci", control="c1"))
+    swf.decide(
+        swf.poll_decision(),
+        start_child("child", taskList={"name": "kids"}, input="ci", control="c1"),
+    )
     events = swf.history(parent)
     child = attrs(last(events, "ChildWorkflowExecutionStarted"))["workflowExecution"]
     return parent, child
@@ -46,10 +52,13 @@ def test_child_lifecycle_notifies_the_parent(swf: Driver) -> None:
     swf.decide(swf.poll_decision("kids"), complete("child-result"))
     events = swf.history(parent)
     done = last(events, "ChildWorkflowExecutionCompleted")
-    assert attrs(done) == {"workflowExecution": child,
-                           "workflowType": {"name": "wf", "version": "1"},
-                           "result": "child-result", "initiatedEventId": initiated["eventId"],
-                           "startedEventId": started["eventId"]}
+    assert attrs(done) == {
+        "workflowExecution": child,
+        "workflowType": {"name": "wf", "version": "1"},
+        "result": "child-result",
+        "initiatedEventId": initiated["eventId"],
+        "startedEventId": started["eventId"],
+    }
     assert events[-1]["eventType"] == "DecisionTaskScheduled"
     assert swf.describe(parent)["openCounts"]["openChildWorkflowExecutions"] == 0
 
@@ -57,9 +66,13 @@ def test_child_lifecycle_notifies_the_parent(swf: Driver) -> None:
 def test_child_failure_and_cancel_notifications(swf: Driver) -> None:
     parent, _child = _parent_with_child(swf)
     swf.decide(swf.poll_decision("decisions"))
-    swf.decide(swf.poll_decision("kids"), {
-        "decisionType": "FailWorkflowExecution",
-        "failWorkflowExecutionDecisionAttributes": {"reason": "boom", "details": "tb"}})
+    swf.decide(
+        swf.poll_decision("kids"),
+        {
+            "decisionType": "FailWorkflowExecution",
+            "failWorkflowExecutionDecisionAttributes": {"reason": "boom", "details": "tb"},
+        },
+    )
     failed = attrs(last(swf.history(parent), "ChildWorkflowExecutionFailed"))
     assert (failed["reason"], failed["details"]) == ("boom", "tb")
 
@@ -71,8 +84,10 @@ def test_child_already_running(swf: Driver) -> None:
     events = swf.history(parent)
     failed = last(events, "StartChildWorkflowExecutionFailed")
     assert attrs(failed)["cause"] == "WORKFLOW_ALREADY_RUNNING"
-    assert attrs(failed)["initiatedEventId"] == last(
-        events, "StartChildWorkflowExecutionInitiated")["eventId"]
+    assert (
+        attrs(failed)["initiatedEventId"]
+        == last(events, "StartChildWorkflowExecutionInitiated")["eventId"]
+    )
 
 
 @pytest.mark.parametrize("policy", ["TERMINATE", "REQUEST_CANCEL", "ABANDON"])
@@ -102,15 +117,16 @@ def test_terminate_child_policy_override(swf: Driver) -> None:
 
 def test_child_timeout_notifies_parent(swf: Driver) -> None:
     parent = swf.start("parent", executionStartToCloseTimeout="1000")
-    swf.decide(swf.poll_decision(), start_child("child", executionStartToCloseTimeout="10",
-                                                taskList={"name": "kids"}))
+    swf.decide(
+        swf.poll_decision(),
+        start_child("child", executionStartToCloseTimeout="10", taskList={"name": "kids"}),
+    )
     swf.advance(10)
     timed_out = attrs(last(swf.history(parent), "ChildWorkflowExecutionTimedOut"))
     assert timed_out["timeoutType"] == "START_TO_CLOSE"
     # And a parent timing out applies its child policy.
     swf.decide(swf.poll_decision(), start_child("child2", taskList={"name": "kids"}))
-    child2 = attrs(last(swf.history(parent), "ChildWorkflowExecutionStarted"))[
-        "workflowExecution"]
+    child2 = attrs(last(swf.history(parent), "ChildWorkflowExecutionStarted"))["workflowExecution"]
     swf.advance(1000)
     assert swf.describe(parent)["executionInfo"]["closeStatus"] == "TIMED_OUT"
     assert swf.describe(child2)["executionInfo"]["closeStatus"] == "TERMINATED"
@@ -119,10 +135,17 @@ def test_child_timeout_notifies_parent(swf: Driver) -> None:
 def test_continue_as_new(swf: Driver) -> None:
     first = swf.start("loop", tagList=["keep"], taskPriority="3")
     task = swf.poll_decision()
-    swf.decide(task, {"decisionType": "ContinueAsNewWorkflowExecution",
-                      "continueAsNewWorkflowExecutionDecisionAttributes": {
-                          "input": "next", "taskStartToCloseTimeout": "7",
-                          "tagList": ["again"]}})
+    swf.decide(
+        task,
+        {
+            "decisionType": "ContinueAsNewWorkflowExecution",
+            "continueAsNewWorkflowExecutionDecisionAttributes": {
+                "input": "next",
+                "taskStartToCloseTimeout": "7",
+                "tagList": ["again"],
+            },
+        },
+    )
     info = swf.describe(first)["executionInfo"]
     assert info["closeStatus"] == "CONTINUED_AS_NEW"
     continued = attrs(swf.history(first)[-1])
@@ -141,34 +164,49 @@ def test_continue_as_new(swf: Driver) -> None:
     assert task["workflowExecution"] == new_run
     assert task["previousStartedEventId"] == 0
     with pytest.raises(UnknownResourceFault):
-        swf.op("SignalWorkflowExecution", workflowId="loop", runId=first["runId"],
-               signalName="s")
+        swf.op("SignalWorkflowExecution", workflowId="loop", runId=first["runId"], signalName="s")
     swf.op("SignalWorkflowExecution", workflowId="loop", signalName="s")  # reaches new run
     assert swf.types(new_run)[-1] == "WorkflowExecutionSignaled"
 
 
 def test_continue_as_new_failures(swf: Driver) -> None:
     execution = swf.start()
-    swf.decide(swf.poll_decision(), {
-        "decisionType": "ContinueAsNewWorkflowExecution",
-        "continueAsNewWorkflowExecutionDecisionAttributes": {"workflowTypeVersion": "9"}})
-    assert attrs(last(swf.history(execution), "ContinueAsNewWorkflowExecutionFailed"))[
-        "cause"] == "WORKFLOW_TYPE_DOES_NOT_EXIST"
+    swf.decide(
+        swf.poll_decision(),
+        {
+            "decisionType": "ContinueAsNewWorkflowExecution",
+            "continueAsNewWorkflowExecutionDecisionAttributes": {"workflowTypeVersion": "9"},
+        },
+    )
+    assert (
+        attrs(last(swf.history(execution), "ContinueAsNewWorkflowExecutionFailed"))["cause"]
+        == "WORKFLOW_TYPE_DOES_NOT_EXIST"
+    )
     assert swf.describe(execution)["executionInfo"]["executionStatus"] == "OPEN"
     swf.register_workflow("wf", "bare", defaultTaskStartToCloseTimeout=None)
-    swf.decide(swf.poll_decision(), {
-        "decisionType": "ContinueAsNewWorkflowExecution",
-        "continueAsNewWorkflowExecutionDecisionAttributes": {"workflowTypeVersion": "bare"}})
-    assert attrs(last(swf.history(execution), "ContinueAsNewWorkflowExecutionFailed"))[
-        "cause"] == "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED"
+    swf.decide(
+        swf.poll_decision(),
+        {
+            "decisionType": "ContinueAsNewWorkflowExecution",
+            "continueAsNewWorkflowExecutionDecisionAttributes": {"workflowTypeVersion": "bare"},
+        },
+    )
+    assert (
+        attrs(last(swf.history(execution), "ContinueAsNewWorkflowExecutionFailed"))["cause"]
+        == "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED"
+    )
 
 
 def test_continued_child_still_reports_to_parent(swf: Driver) -> None:
     parent, child = _parent_with_child(swf)
     swf.decide(swf.poll_decision("decisions"))
-    swf.decide(swf.poll_decision("kids"), {
-        "decisionType": "ContinueAsNewWorkflowExecution",
-        "continueAsNewWorkflowExecutionDecisionAttributes": {"taskList": {"name": "kids"}}})
+    swf.decide(
+        swf.poll_decision("kids"),
+        {
+            "decisionType": "ContinueAsNewWorkflowExecution",
+            "continueAsNewWorkflowExecutionDecisionAttributes": {"taskList": {"name": "kids"}},
+        },
+    )
     assert "ChildWorkflowExecutionCompleted" not in swf.types(parent)
     task = swf.poll_decision("kids")
     swf.decide(task, complete("final"))
@@ -183,13 +221,24 @@ def test_child_decision_failures(swf: Driver, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(decisions_module, "OPEN_CHILDREN_LIMIT", 1)
     swf.register_workflow("bare", defaultChildPolicy=None)
     parent = swf.start("p")
-    swf.decide(swf.poll_decision(), start_child("c1", taskList={"name": "kids"}),
-               start_child("c2", taskList={"name": "kids"}),
-               {"decisionType": "StartChildWorkflowExecution",
-                "startChildWorkflowExecutionDecisionAttributes": {
-                    "workflowType": {"name": "bare", "version": "1"}, "workflowId": "c3"}})
-    failures = [attrs(e) for e in swf.history(parent)
-                if e["eventType"] == "StartChildWorkflowExecutionFailed"]
+    swf.decide(
+        swf.poll_decision(),
+        start_child("c1", taskList={"name": "kids"}),
+        start_child("c2", taskList={"name": "kids"}),
+        {
+            "decisionType": "StartChildWorkflowExecution",
+            "startChildWorkflowExecutionDecisionAttributes": {
+                "workflowType": {"name": "bare", "version": "1"},
+                "workflowId": "c3",
+            },
+        },
+    )
+    failures = [
+        attrs(e)
+        for e in swf.history(parent)
+        if e["eventType"] == "StartChildWorkflowExecutionFailed"
+    ]
     assert [(f["workflowId"], f["cause"], f["initiatedEventId"]) for f in failures] == [
         ("c2", "OPEN_CHILDREN_LIMIT_EXCEEDED", 0),
-        ("c3", "DEFAULT_CHILD_POLICY_UNDEFINED", 0)]
+        ("c3", "DEFAULT_CHILD_POLICY_UNDEFINED", 0),
+    ]

@@ -11,8 +11,7 @@ def _signal(swf: Driver, execution: dict[str, str]) -> None:
 
 def test_temporary_override_routes_then_reverts_on_schedule_to_start(swf: Driver) -> None:
     execution = swf.start()
-    swf.decide(swf.poll_decision(), taskList={"name": "sticky"},
-               taskListScheduleToStartTimeout="5")
+    swf.decide(swf.poll_decision(), taskList={"name": "sticky"}, taskListScheduleToStartTimeout="5")
     completed = last(swf.history(execution), "DecisionTaskCompleted")
     assert attrs(completed)["taskList"] == {"name": "sticky"}
     assert attrs(completed)["taskListScheduleToStartTimeout"] == "5"
@@ -24,8 +23,11 @@ def test_temporary_override_routes_then_reverts_on_schedule_to_start(swf: Driver
     assert swf.op("CountPendingDecisionTasks", taskList={"name": "sticky"})["count"] == 1
     swf.advance(5)
     events = swf.history(execution)
-    assert attrs(events[-2]) == {"timeoutType": "SCHEDULE_TO_START",
-                                 "scheduledEventId": scheduled["eventId"], "startedEventId": 0}
+    assert attrs(events[-2]) == {
+        "timeoutType": "SCHEDULE_TO_START",
+        "scheduledEventId": scheduled["eventId"],
+        "startedEventId": 0,
+    }
     assert attrs(events[-1])["taskList"] == {"name": "decisions"}
     assert attrs(events[-1])["scheduleToStartTimeout"] == "NONE"
     assert swf.poll_decision("sticky")["startedEventId"] == 0
@@ -39,8 +41,7 @@ def test_temporary_override_routes_then_reverts_on_schedule_to_start(swf: Driver
 
 def test_temporary_override_started_in_time(swf: Driver) -> None:
     execution = swf.start()
-    swf.decide(swf.poll_decision(), taskList={"name": "sticky"},
-               taskListScheduleToStartTimeout="5")
+    swf.decide(swf.poll_decision(), taskList={"name": "sticky"}, taskListScheduleToStartTimeout="5")
     _signal(swf, execution)
     task = swf.poll_decision("sticky")
     assert task["workflowExecution"] == execution
@@ -54,8 +55,7 @@ def test_temporary_override_started_in_time(swf: Driver) -> None:
 
 def test_override_task_missing_start_to_close_reverts(swf: Driver) -> None:
     execution = swf.start(taskStartToCloseTimeout="10")
-    swf.decide(swf.poll_decision(), taskList={"name": "sticky"},
-               taskListScheduleToStartTimeout="5")
+    swf.decide(swf.poll_decision(), taskList={"name": "sticky"}, taskListScheduleToStartTimeout="5")
     _signal(swf, execution)
     swf.poll_decision("sticky")
     swf.advance(10)

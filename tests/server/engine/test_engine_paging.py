@@ -11,8 +11,7 @@ from botoflowx.server._faults import ValidationException
 def _run_with_history(swf: Driver, signals: int) -> dict[str, str]:
     execution = swf.start()
     for i in range(signals):
-        swf.op("SignalWorkflowExecution", workflowId=execution["workflowId"],
-               signalName=f"s{i}")
+        swf.op("SignalWorkflowExecution", workflowId=execution["workflowId"], signalName=f"s{i}")
     return execution
 
 
@@ -69,17 +68,27 @@ def test_get_history_pages(swf: Driver) -> None:
     assert len(page["events"]) == 1000  # the default page size is the maximum
     total = len(swf.history(execution))
     assert total == 2502
-    rev = swf.op("GetWorkflowExecutionHistory", execution=execution, reverseOrder=True,
-                 maximumPageSize=2)
+    rev = swf.op(
+        "GetWorkflowExecutionHistory", execution=execution, reverseOrder=True, maximumPageSize=2
+    )
     assert [e["eventId"] for e in rev["events"]] == [2502, 2501]
-    nxt = swf.op("GetWorkflowExecutionHistory", execution=execution, reverseOrder=True,
-                 maximumPageSize=2, nextPageToken=rev["nextPageToken"])
+    nxt = swf.op(
+        "GetWorkflowExecutionHistory",
+        execution=execution,
+        reverseOrder=True,
+        maximumPageSize=2,
+        nextPageToken=rev["nextPageToken"],
+    )
     assert [e["eventId"] for e in nxt["events"]] == [2500, 2499]
     # History tokens and poll tokens do not mix.
     task = swf.poll_decision(maximumPageSize=2)
     with pytest.raises(ValidationException):
-        swf.op("GetWorkflowExecutionHistory", execution=execution, maximumPageSize=2,
-               nextPageToken=task["nextPageToken"])
+        swf.op(
+            "GetWorkflowExecutionHistory",
+            execution=execution,
+            maximumPageSize=2,
+            nextPageToken=task["nextPageToken"],
+        )
 
 
 def test_page_tokens_expire(swf: Driver) -> None:
@@ -87,5 +96,9 @@ def test_page_tokens_expire(swf: Driver) -> None:
     page = swf.op("GetWorkflowExecutionHistory", execution=execution, maximumPageSize=2)
     swf.advance(24 * 3600 + 1)
     with pytest.raises(ValidationException, match="maximum lifetime"):
-        swf.op("GetWorkflowExecutionHistory", execution=execution, maximumPageSize=2,
-               nextPageToken=page["nextPageToken"])
+        swf.op(
+            "GetWorkflowExecutionHistory",
+            execution=execution,
+            maximumPageSize=2,
+            nextPageToken=page["nextPageToken"],
+        )

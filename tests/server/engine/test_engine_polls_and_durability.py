@@ -72,9 +72,13 @@ def test_fifty_pollers_each_task_delivered_once(engine: Engine, swf: Driver) -> 
 
 def test_priority_then_fifo(swf: Driver) -> None:
     swf.start()
-    swf.decide(swf.poll_decision(), schedule_activity("low-1"),
-               schedule_activity("high", taskPriority="10"), schedule_activity("low-2"),
-               schedule_activity("neg", taskPriority="-5"))
+    swf.decide(
+        swf.poll_decision(),
+        schedule_activity("low-1"),
+        schedule_activity("high", taskPriority="10"),
+        schedule_activity("low-2"),
+        schedule_activity("neg", taskPriority="-5"),
+    )
     order = [swf.poll_activity()["activityId"] for _ in range(4)]
     assert order == ["high", "low-1", "low-2", "neg"]
 
@@ -86,8 +90,10 @@ def test_event_limit_terminates_the_run(swf: Driver) -> None:
     for _ in range(EVENT_LIMIT - 30):  # events 3 .. 24,972
         engine.handle("SignalWorkflowExecution", signal)
     task = swf.poll_decision(reverseOrder=True, maximumPageSize=1)
-    markers = [{"decisionType": "RecordMarker",
-                "recordMarkerDecisionAttributes": {"markerName": f"m{i}"}} for i in range(40)]
+    markers = [
+        {"decisionType": "RecordMarker", "recordMarkerDecisionAttributes": {"markerName": f"m{i}"}}
+        for i in range(40)
+    ]
     swf.decide(task, *markers)  # the limit is reached in the middle of the batch
     events = swf.history(execution)
     assert len(events) == EVENT_LIMIT
@@ -103,10 +109,13 @@ def test_event_limit_reached_by_a_poll_hands_out_no_task(swf: Driver) -> None:
     for _ in range(EVENT_LIMIT - 4):  # events 3 .. 24,998
         swf.engine.handle("SignalWorkflowExecution", signal)
     assert swf.poll_decision() == {"previousStartedEventId": 0, "startedEventId": 0}
-    events = swf.op("GetWorkflowExecutionHistory", execution=execution, reverseOrder=True,
-                    maximumPageSize=2)["events"]
-    assert [e["eventType"] for e in events] == ["WorkflowExecutionTerminated",
-                                                "DecisionTaskStarted"]
+    events = swf.op(
+        "GetWorkflowExecutionHistory", execution=execution, reverseOrder=True, maximumPageSize=2
+    )["events"]
+    assert [e["eventType"] for e in events] == [
+        "WorkflowExecutionTerminated",
+        "DecisionTaskStarted",
+    ]
     assert events[0]["eventId"] == EVENT_LIMIT
     assert swf.describe(execution)["openCounts"]["openDecisionTasks"] == 0
 
@@ -122,8 +131,11 @@ def test_restart_recovers_timers_and_tasks(tmp_path: Path, downtime: int) -> Non
     swf.register_workflow()
     swf.register_activity()
     execution = swf.start()
-    swf.decide(swf.poll_decision(), start_timer("t", "300"),
-               schedule_activity("1", startToCloseTimeout="600"))
+    swf.decide(
+        swf.poll_decision(),
+        start_timer("t", "300"),
+        schedule_activity("1", startToCloseTimeout="600"),
+    )
     activity = swf.poll_activity()
     first.close()
 
@@ -146,8 +158,11 @@ def test_restart_recovers_timers_and_tasks(tmp_path: Path, downtime: int) -> Non
         task = swf.poll_decision()
         assert task["previousStartedEventId"] == 3
         assert [e["eventType"] for e in task["events"]][-4:] == [
-            "TimerFired", "DecisionTaskScheduled", "ActivityTaskCompleted",
-            "DecisionTaskStarted"]
+            "TimerFired",
+            "DecisionTaskScheduled",
+            "ActivityTaskCompleted",
+            "DecisionTaskStarted",
+        ]
     finally:
         second.close()
 
@@ -241,8 +256,9 @@ def test_concurrent_deciders_and_workers(engine: Engine, swf: Driver) -> None:
                 outstanding -= 1
 
 
-def test_pollers_per_task_list_limit(engine: Engine, swf: Driver,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pollers_per_task_list_limit(
+    engine: Engine, swf: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import botoflowx.server._engine as engine_module
 
     monkeypatch.setattr(engine_module, "MAX_POLLERS_PER_TASK_LIST", 2)

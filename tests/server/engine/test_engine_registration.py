@@ -30,8 +30,12 @@ def test_domain_lifecycle(swf: Driver) -> None:
     with pytest.raises(DomainDeprecatedFault):
         swf("DeprecateDomain", name="dom")
     # Deprecating a domain deprecates its types and blocks new executions.
-    assert swf("DescribeWorkflowType", domain="dom",
-               workflowType={"name": "wf", "version": "1"})["typeInfo"]["status"] == "DEPRECATED"
+    assert (
+        swf("DescribeWorkflowType", domain="dom", workflowType={"name": "wf", "version": "1"})[
+            "typeInfo"
+        ]["status"]
+        == "DEPRECATED"
+    )
     with pytest.raises(DomainDeprecatedFault):
         swf.start()
     swf("UndeprecateDomain", name="dom")
@@ -50,8 +54,11 @@ def test_retention_is_checked(swf: Driver) -> None:
 
 
 def test_domains_are_per_region(swf: Driver) -> None:
-    swf.engine.handle("RegisterDomain", {"name": "dom", "workflowExecutionRetentionPeriodInDays":
-                                         "2"}, "eu-west-1")
+    swf.engine.handle(
+        "RegisterDomain",
+        {"name": "dom", "workflowExecutionRetentionPeriodInDays": "2"},
+        "eu-west-1",
+    )
     detail = swf.engine.handle("DescribeDomain", {"name": "dom"}, "eu-west-1")
     assert detail is not None
     assert detail["domainInfo"]["arn"].startswith("arn:aws:swf:eu-west-1:")
@@ -65,8 +72,13 @@ def test_list_domains_pages_both_ways(swf: Driver) -> None:
         token = None
         while True:
             extra = {"nextPageToken": token} if token else {}
-            page = swf("ListDomains", registrationStatus="REGISTERED", maximumPageSize=2,
-                       reverseOrder=reverse, **extra)
+            page = swf(
+                "ListDomains",
+                registrationStatus="REGISTERED",
+                maximumPageSize=2,
+                reverseOrder=reverse,
+                **extra,
+            )
             assert len(page["domainInfos"]) <= 2
             names += [d["name"] for d in page["domainInfos"]]
             token = page.get("nextPageToken")
@@ -77,11 +89,19 @@ def test_list_domains_pages_both_ways(swf: Driver) -> None:
     page = swf("ListDomains", registrationStatus="REGISTERED", maximumPageSize=2)
     with pytest.raises(ValidationException):
         # A token only continues the call it came from.
-        swf("ListDomains", registrationStatus="DEPRECATED", maximumPageSize=2,
-            nextPageToken=page["nextPageToken"])
+        swf(
+            "ListDomains",
+            registrationStatus="DEPRECATED",
+            maximumPageSize=2,
+            nextPageToken=page["nextPageToken"],
+        )
     with pytest.raises(ValidationException):
-        swf("ListDomains", registrationStatus="REGISTERED", maximumPageSize=2,
-            nextPageToken=page["nextPageToken"][:-2] + "xx")
+        swf(
+            "ListDomains",
+            registrationStatus="REGISTERED",
+            maximumPageSize=2,
+            nextPageToken=page["nextPageToken"][:-2] + "xx",
+        )
 
 
 def test_type_lifecycle(swf: Driver) -> None:
@@ -119,11 +139,17 @@ def test_list_types_filters_and_pages(swf: Driver) -> None:
     for version in ("2", "3", "4"):
         swf.register_workflow("wf", version)
     swf.register_workflow("other", "1")
-    page = swf.op("ListWorkflowTypes", registrationStatus="REGISTERED", name="wf",
-                  maximumPageSize=3)
+    page = swf.op(
+        "ListWorkflowTypes", registrationStatus="REGISTERED", name="wf", maximumPageSize=3
+    )
     assert [t["workflowType"]["version"] for t in page["typeInfos"]] == ["1", "2", "3"]
-    rest = swf.op("ListWorkflowTypes", registrationStatus="REGISTERED", name="wf",
-                  maximumPageSize=3, nextPageToken=page["nextPageToken"])
+    rest = swf.op(
+        "ListWorkflowTypes",
+        registrationStatus="REGISTERED",
+        name="wf",
+        maximumPageSize=3,
+        nextPageToken=page["nextPageToken"],
+    )
     assert [t["workflowType"]["version"] for t in rest["typeInfos"]] == ["4"]
     assert "nextPageToken" not in rest
     rev = swf.op("ListWorkflowTypes", registrationStatus="REGISTERED", reverseOrder=True)
@@ -133,7 +159,8 @@ def test_list_types_filters_and_pages(swf: Driver) -> None:
 def test_domain_tags(swf: Driver) -> None:
     swf("TagResource", resourceArn=ARN, tags=[{"key": "a", "value": "1"}, {"key": "b"}])
     assert swf("ListTagsForResource", resourceArn=ARN) == {
-        "tags": [{"key": "a", "value": "1"}, {"key": "b"}]}
+        "tags": [{"key": "a", "value": "1"}, {"key": "b"}]
+    }
     swf("UntagResource", resourceArn=ARN, tagKeys=["a"])
     assert swf("ListTagsForResource", resourceArn=ARN) == {"tags": [{"key": "b"}]}
     with pytest.raises(TooManyTagsFault):

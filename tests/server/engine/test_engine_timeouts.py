@@ -24,7 +24,9 @@ def test_workflow_start_to_close(swf: Driver) -> None:
     info = swf.describe(execution)["executionInfo"]
     assert info["closeStatus"] == "TIMED_OUT"
     assert attrs(swf.history(execution)[-1]) == {
-        "timeoutType": "START_TO_CLOSE", "childPolicy": "TERMINATE"}
+        "timeoutType": "START_TO_CLOSE",
+        "childPolicy": "TERMINATE",
+    }
     assert swf.poll_decision()["startedEventId"] == 0
 
 
@@ -32,13 +34,19 @@ def test_timeout_fires_without_any_call(engine_real_time: Driver) -> None:
     """The scheduler thread fires on its own, at the due time, with no API call arriving."""
     swf = engine_real_time
     execution = swf.start()
-    swf.decide(swf.poll_decision(), {"decisionType": "StartTimer", "startTimerDecisionAttributes": {
-        "timerId": "t", "startToFireTimeout": "1"}})
+    swf.decide(
+        swf.poll_decision(),
+        {
+            "decisionType": "StartTimer",
+            "startTimerDecisionAttributes": {"timerId": "t", "startToFireTimeout": "1"},
+        },
+    )
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         with swf.engine._store.lock:  # peek without an API call that could fire lazily
             fired = swf.engine._store.read().scalar(
-                "SELECT COUNT(*) FROM events WHERE type = 'TimerFired'")
+                "SELECT COUNT(*) FROM events WHERE type = 'TimerFired'"
+            )
         if fired:
             break
         time.sleep(0.02)
@@ -51,10 +59,15 @@ def test_decision_start_to_close(swf: Driver) -> None:
     task = swf.poll_decision()
     swf.advance(10)
     events = swf.history(execution)
-    assert [e["eventType"] for e in events][-2:] == ["DecisionTaskTimedOut",
-                                                       "DecisionTaskScheduled"]
-    assert attrs(events[-2]) == {"timeoutType": "START_TO_CLOSE", "scheduledEventId": 2,
-                                 "startedEventId": 3}
+    assert [e["eventType"] for e in events][-2:] == [
+        "DecisionTaskTimedOut",
+        "DecisionTaskScheduled",
+    ]
+    assert attrs(events[-2]) == {
+        "timeoutType": "START_TO_CLOSE",
+        "scheduledEventId": 2,
+        "startedEventId": 3,
+    }
     with pytest.raises(UnknownResourceFault):
         swf.decide(task)
     task = swf.poll_decision()
@@ -70,8 +83,11 @@ def test_activity_schedule_to_start(swf: Driver) -> None:
     swf.advance(5)
     events = swf.history(execution)
     timed_out = last(events, "ActivityTaskTimedOut")
-    assert attrs(timed_out) == {"timeoutType": "SCHEDULE_TO_START", "scheduledEventId": 5,
-                                "startedEventId": 0}
+    assert attrs(timed_out) == {
+        "timeoutType": "SCHEDULE_TO_START",
+        "scheduledEventId": 5,
+        "startedEventId": 0,
+    }
     assert events[-1]["eventType"] == "DecisionTaskScheduled"
     assert swf.poll_activity() == {"startedEventId": 0}
 
@@ -82,7 +98,10 @@ def test_activity_schedule_to_close_counts_from_scheduling(swf: Driver) -> None:
     task = swf.poll_activity()
     swf.advance(5)
     assert attrs(last(swf.history(execution), "ActivityTaskTimedOut")) == {
-        "timeoutType": "SCHEDULE_TO_CLOSE", "scheduledEventId": 5, "startedEventId": 6}
+        "timeoutType": "SCHEDULE_TO_CLOSE",
+        "scheduledEventId": 5,
+        "startedEventId": 6,
+    }
     with pytest.raises(UnknownResourceFault):
         swf("RespondActivityTaskCompleted", taskToken=task["taskToken"])
 
@@ -95,7 +114,8 @@ def test_activity_start_to_close_counts_from_start(swf: Driver) -> None:
     swf("RecordActivityTaskHeartbeat", taskToken=task["taskToken"])  # heartbeats do not help
     swf.advance(1)
     assert attrs(last(swf.history(execution), "ActivityTaskTimedOut"))["timeoutType"] == (
-        "START_TO_CLOSE")
+        "START_TO_CLOSE"
+    )
     with pytest.raises(UnknownResourceFault):
         swf("RecordActivityTaskHeartbeat", taskToken=task["taskToken"])
 
@@ -107,13 +127,18 @@ def test_activity_heartbeat(swf: Driver) -> None:
     task = swf.poll_activity()
     for _ in range(3):
         swf.advance(9)
-        assert swf("RecordActivityTaskHeartbeat", taskToken=task["taskToken"],
-                   details="progress") == {"cancelRequested": False}
+        assert swf(
+            "RecordActivityTaskHeartbeat", taskToken=task["taskToken"], details="progress"
+        ) == {"cancelRequested": False}
     assert "ActivityTaskTimedOut" not in swf.types(execution)
     swf.advance(10)
     timed_out = attrs(last(swf.history(execution), "ActivityTaskTimedOut"))
-    assert timed_out == {"timeoutType": "HEARTBEAT", "scheduledEventId": 5,
-                         "startedEventId": 6, "details": "progress"}
+    assert timed_out == {
+        "timeoutType": "HEARTBEAT",
+        "scheduledEventId": 5,
+        "startedEventId": 6,
+        "details": "progress",
+    }
     with pytest.raises(UnknownResourceFault):
         swf("RespondActivityTaskFailed", taskToken=task["taskToken"])
 

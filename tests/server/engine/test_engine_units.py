@@ -45,8 +45,9 @@ def test_page_tokens_are_bound_signed_and_expire() -> None:
             tokens.check(token, kind, bound, now)
     body, _, sig = token.partition(".")
     with pytest.raises(ValidationException, match="Invalid nextPageToken"):
-        tokens.check(body[:-1] + ("A" if body[-1] != "A" else "B") + "." + sig, "history",
-                     "bound-1", now)
+        tokens.check(
+            body[:-1] + ("A" if body[-1] != "A" else "B") + "." + sig, "history", "bound-1", now
+        )
     with pytest.raises(ValidationException, match="Invalid nextPageToken"):
         PageTokens(b"other", 60).check(token, "history", "bound-1", now)
     with pytest.raises(ValidationException, match="maximum lifetime"):
