@@ -256,11 +256,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
-def tls_server() -> Iterator[int]:
+def tls_server() -> Iterator[ScriptedServer]:
     """A loopback HTTPS server (certificate for localhost) answering every request with 200."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(FIXTURES / "localhost.crt", FIXTURES / "localhost.key")
     listener = socket.create_server(("127.0.0.1", 0))
+    state = ScriptedServer(port=listener.getsockname()[1])
 
     def serve(raw: socket.socket) -> None:
         try:
@@ -280,11 +281,12 @@ def tls_server() -> Iterator[int]:
                 raw, _ = listener.accept()
             except OSError:
                 return
+            state.connections += 1
             threading.Thread(target=serve, args=(raw,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
     try:
-        yield listener.getsockname()[1]
+        yield state
     finally:
         listener.close()
 
@@ -301,19 +303,27 @@ def tls_transport(port: int, verify: bool | str) -> RawSWFTransport:
     )
 
 
-def test_https_endpoints_verify_the_certificate_against_the_given_bundle(tls_server: int) -> None:
-    transport = tls_transport(tls_server, str(FIXTURES / "localhost.crt"))
+def test_https_endpoints_verify_the_certificate_against_the_given_bundle(
+    tls_server: ScriptedServer,
+) -> None:
+    transport = tls_transport(tls_server.port, str(FIXTURES / "localhost.crt"))
     try:
-        assert transport.call("DescribeDomain", {"name": "d"}) == (
-            b'{"target":"SimpleWorkflowService.DescribeDomain"}'
-        )
+        for operation in ("DescribeDomain", "PollForDecisionTask", "DescribeDomain"):
+            assert transport.call(operation, {"name": "d"}) == (
+                b'{"target":"SimpleWorkflowService.%s"}' % operation.encode()
+            )
+        # One handshake: TLS 1.3's post-handshake tickets must not make an idle
+        # connection look dropped.
+        assert tls_server.connections == 1
     finally:
         transport.close()
 
 
-def test_an_untrusted_certificate_fails_before_anything_is_sent(tls_server: int) -> None:
+def test_an_untrusted_certificate_fails_before_anything_is_sent(
+    tls_server: ScriptedServer,
+) -> None:
     # botocore's CA bundle does not hold the test certificate.
-    transport = tls_transport(tls_server, True)
+    transport = tls_transport(tls_server.port, True)
     with pytest.raises(SWFError) as info:
         transport.call("DescribeDomain", {"name": "d"})
     assert info.value.code == "ConnectionError"
@@ -321,8 +331,8 @@ def test_an_untrusted_certificate_fails_before_anything_is_sent(tls_server: int)
     assert "CERTIFICATE_VERIFY_FAILED" in info.value.message
 
 
-def test_verify_false_skips_certificate_checks(tls_server: int) -> None:
-    transport = tls_transport(tls_server, False)
+def test_verify_false_skips_certificate_checks(tls_server: ScriptedServer) -> None:
+    transport = tls_transport(tls_server.port, False)
     try:
         assert b"DescribeDomain" in transport.call("DescribeDomain", {"name": "d"})
     finally:
@@ -341,12 +351,12 @@ def test_a_closed_pool_keeps_no_connection(server: ScriptedServer) -> None:
 
 
 def test_the_transport_trusts_the_ca_bundle_boto3_is_configured_with(
-    tls_server: int, monkeypatch: pytest.MonkeyPatch
+    tls_server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from botoflowx.client import make_swf_transport
 
     monkeypatch.setenv("AWS_CA_BUNDLE", str(FIXTURES / "localhost.crt"))
-    transport = make_swf_transport(endpoint_url=f"https://localhost:{tls_server}")
+    transport = make_swf_transport(endpoint_url=f"https://localhost:{tls_server.port}")
     try:
         assert b"DescribeDomain" in transport.call("DescribeDomain", {"name": "d"})
     finally:
