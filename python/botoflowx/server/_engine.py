@@ -208,6 +208,12 @@ class WorkSnapshot:
 _SKIP_MARGIN = 0.001
 
 
+# What starting a decision task reads of the run it claims.
+_CLAIM_COLUMNS = (
+    "pk, dt_scheduled, dt_on_override, task_timeout, prev_started, workflow_id, run_id,"
+    " type_name, type_version"
+)
+
 # Payload limits, re-checked here (the HTTP front's model validation checks them first)
 # so an in-process caller cannot store what SWF would refuse.
 _SIZE_LIMITS: dict[str, dict[str, int]] = {
@@ -618,8 +624,9 @@ class Engine:
                 # dt_state is a literal so that the partial index runs_decision_queue
                 # applies (with a bound parameter SQLite scans every run).
                 row = tx.one(
-                    "SELECT * FROM runs WHERE region = ? AND domain = ? AND dt_list = ?"
-                    f" AND dt_state = {DT_SCHEDULED} ORDER BY dt_priority DESC, dt_seq LIMIT 1",
+                    f"SELECT {_CLAIM_COLUMNS} FROM runs WHERE region = ? AND domain = ?"
+                    f" AND dt_list = ? AND dt_state = {DT_SCHEDULED}"
+                    " ORDER BY dt_priority DESC, dt_seq LIMIT 1",
                     (region, domain, task_list),
                 )
                 if row is None:
