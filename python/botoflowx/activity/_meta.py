@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 
 from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
 from botoflowx.exceptions import WorkflowDefinitionError
+from botoflowx.workflow._commands import frame_location
 from botoflowx.workflow._context import DecisionContext, current_runtime
 from botoflowx.workflow._context import _current as _thread_context
 from botoflowx.workflow._options import activity_options_open, current_activity_options
@@ -310,7 +312,10 @@ class ActivityMethod:
             meta = last[1] if last is not None and last[0]() is cls else self.meta_for(cls)
 
             def schedule(*args: Any, **kwargs: Any) -> Any:
-                return _schedule(runtime, meta, args, kwargs)
+                # The call site is this function's caller (or above it, when that is
+                # botoflowx code): found here, the engine need not walk up to it.
+                location = frame_location(sys._getframe(1))
+                return _schedule(runtime, meta, args, kwargs, location)
 
             schedule.__name__ = self.method_name
             schedule.__doc__ = self.func.__doc__
@@ -379,7 +384,11 @@ class ActivityType:
 
 
 def _schedule(
-    runtime: Any, meta: ActivityMeta, args: tuple[Any, ...], kwargs: dict[str, Any]
+    runtime: Any,
+    meta: ActivityMeta,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    location: str | None = None,
 ) -> Any:
     # activity_options(retry=...) overrides the declared strategy for calls in its block.
     if activity_options_open():
@@ -387,7 +396,7 @@ def _schedule(
     else:
         strategy = meta.retry
     if strategy is None:
-        return runtime.schedule_activity(meta, args, kwargs)
+        return runtime.schedule_activity(meta, args, kwargs, location)
     return schedule_with_retry(runtime, meta, args, kwargs, check_strategy(strategy, "activity"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from types import CodeType
+from types import CodeType, FrameType
 from typing import Any, Protocol
 
 import botoflowx
@@ -14,6 +14,7 @@ __all__ = [
     "Command",
     "DeferredCommand",
     "caller_location",
+    "frame_location",
     "function_location",
     "make_command",
 ]
@@ -179,7 +180,14 @@ def caller_location() -> str:
 
     Walking frames is cheap (no source is read); it runs once per command.
     """
-    frame = sys._getframe(1)
+    return frame_location(sys._getframe(1))
+
+
+def frame_location(frame: FrameType | None) -> str:
+    """Return ``"file.py:LINE in function"`` of ``frame`` or its nearest caller outside botoflowx.
+
+    ``""`` when every frame from ``frame`` up belongs to botoflowx.
+    """
     framework = _FRAMEWORK_FILES
     while frame is not None:
         code = frame.f_code
@@ -189,7 +197,7 @@ def caller_location() -> str:
             inside = framework[filename] = filename.startswith(_PACKAGE_DIR)
         if not inside:
             break
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     if frame is None:
         return ""
     key = (id(code), frame.f_lasti)

@@ -96,9 +96,17 @@ class WorkflowRuntime(abc.ABC):
 
     @abc.abstractmethod
     def schedule_activity(
-        self, meta: ActivityMeta, args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        meta: ActivityMeta,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        location: str | None = None,
     ) -> Future[Any]:
-        """Schedule an activity task; the future completes with its result."""
+        """Schedule an activity task; the future completes with its result.
+
+        ``location`` is the workflow code's call site when the caller has it already
+        (else the engine finds it from the stack).
+        """
 
     @abc.abstractmethod
     def call_execute(

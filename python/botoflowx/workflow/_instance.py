@@ -293,7 +293,11 @@ class WorkflowInstance(WorkflowRuntime):
         return future
 
     def schedule_activity(
-        self, meta: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        meta: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        location: str | None = None,
     ) -> ActivityFuture:
         """Emit ScheduleActivityTask for ``meta`` (with activity_options applied)."""
         if activity_options_open():
@@ -312,8 +316,10 @@ class WorkflowInstance(WorkflowRuntime):
             plan.check_options()
         # The decision is made only if it is sent: a replay matches most commands and
         # drops them.
+        if location is None:
+            location = caller_location()
         command = DeferredCommand(
-            "ScheduleActivityTask", activity_id, meta.name, caller_location(), plan, payload
+            "ScheduleActivityTask", activity_id, meta.name, location, plan, payload
         )
         self._outbox.emit(command)
         future = ActivityFuture(self, activity_id, meta, converter, command)
