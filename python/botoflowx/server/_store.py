@@ -316,7 +316,7 @@ class Store:
         try:
             if self._closed:
                 raise InternalFailure("The server is shutting down")
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._cursor.execute("BEGIN IMMEDIATE")
         except BaseException:
             self.lock.release()
             raise
@@ -332,11 +332,11 @@ class Store:
     def _end(self, tx: Tx, commit: bool) -> None:
         try:
             if not commit:
-                self._conn.execute("ROLLBACK")
+                self._cursor.execute("ROLLBACK")
                 # The type cache may hold a row this transaction wrote and then read.
                 self.type_cache.clear()
                 return
-            self._conn.execute("COMMIT")
+            self._cursor.execute("COMMIT")
             self.last_event.update(tx.last_event)
             for pk in tx.closed:
                 self.last_event.pop(pk, None)
