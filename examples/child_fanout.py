@@ -108,9 +108,12 @@ def main() -> int:
         deciders.start(pollers=1, workers=2)
         runners.start(pollers=1, workers=4)
         try:
-            with workflow_starter(
-                None, "us-east-1", DOMAIN, TASK_LIST, endpoint_url=server.endpoint_url
-            ), workflow_options(workflow_id="sales-2026-q4"):
+            with (
+                workflow_starter(
+                    None, "us-east-1", DOMAIN, TASK_LIST, endpoint_url=server.endpoint_url
+                ),
+                workflow_options(workflow_id="sales-2026-q4"),
+            ):
                 handle = SalesReport.build(["emea", "amer", "apac", "mars"])
             print(f"started report {handle.workflow_id}", flush=True)
             report = handle.wait_for_completion(timeout=60)

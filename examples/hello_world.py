@@ -31,18 +31,33 @@ def main() -> int:
     with EmbeddedServer(database=":memory:") as server:
         common = dict(endpoint_url=server.endpoint_url)
         workflows = ThreadedWorkflowExecutor(
-            WorkflowWorker(None, "us-east-1", "domain1", "tasklist1", HelloWorldWorkflow,
-                           register_domain=True, **common)
+            WorkflowWorker(
+                None,
+                "us-east-1",
+                "domain1",
+                "tasklist1",
+                HelloWorldWorkflow,
+                register_domain=True,
+                **common,
+            )
         )
         activities = ThreadedActivityExecutor(
-            ActivityWorker(None, "us-east-1", "domain1", "tasklist1",
-                           HelloWorldActivities(interactive=True), register_domain=True, **common)
+            ActivityWorker(
+                None,
+                "us-east-1",
+                "domain1",
+                "tasklist1",
+                HelloWorldActivities(interactive=True),
+                register_domain=True,
+                **common,
+            )
         )
         workflows.start(pollers=1)
         activities.start(pollers=1, workers=2)
         try:
-            with workflow_starter(None, aws_region="us-east-1", domain="domain1",
-                                  task_list="tasklist1", **common):
+            with workflow_starter(
+                None, aws_region="us-east-1", domain="domain1", task_list="tasklist1", **common
+            ):
                 handle = HelloWorldWorkflow.hello_world()
             print(f"started workflow {handle.workflow_id} (run {handle.run_id})", flush=True)
             result = handle.wait_for_completion(timeout=60)

@@ -153,9 +153,7 @@ class Scenario:
         """The attributes of every ``event_type`` event of the handle's run."""
         key = event_type[0].lower() + event_type[1:] + "EventAttributes"
         return [
-            event.get(key, {})
-            for event in self.history(handle)
-            if event["eventType"] == event_type
+            event.get(key, {}) for event in self.history(handle) if event["eventType"] == event_type
         ]
 
     def wait_for_event(self, handle: Any, event_type: str, count: int = 1) -> None:

@@ -313,8 +313,8 @@ def test_running_activity_sees_the_cancel_on_heartbeat(scenario: Scenario) -> No
     assert CancelActs.seen == ["running cancelled"]
     types = scenario.event_types(handle)
     started = types.index("ActivityTaskStarted")
-    assert started < types.index("ActivityTaskCancelRequested") < types.index(
-        "ActivityTaskCanceled"
+    assert (
+        started < types.index("ActivityTaskCancelRequested") < types.index("ActivityTaskCanceled")
     )
     assert types[-1] == "WorkflowExecutionCanceled"
 

@@ -69,8 +69,7 @@ def test_workflow_state_is_sent_and_readable_from_the_handle(scenario: Scenario)
         handle.release()
         assert handle.result(timeout=20) == "finished"
     contexts = [
-        attrs.get("executionContext")
-        for attrs in scenario.events(handle, "DecisionTaskCompleted")
+        attrs.get("executionContext") for attrs in scenario.events(handle, "DecisionTaskCompleted")
     ]
     assert contexts[0] is None  # nothing set before the first step
     assert "step 1 done" in contexts

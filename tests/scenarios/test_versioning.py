@@ -131,8 +131,7 @@ def test_patched_keeps_old_runs_on_the_old_branch(scenario: Scenario) -> None:
     (marker,) = scenario.events(new_run, "MarkerRecorded")
     assert marker["details"] == "use-new-way"
     scheduled = [
-        attrs["activityType"]["name"]
-        for attrs in scenario.events(new_run, "ActivityTaskScheduled")
+        attrs["activityType"]["name"] for attrs in scenario.events(new_run, "ActivityTaskScheduled")
     ]
     assert scheduled == ["VersionActs.first", "VersionActs.new_way"]
 

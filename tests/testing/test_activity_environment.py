@@ -213,4 +213,3 @@ def test_arguments_the_converter_cannot_encode_still_reach_the_code() -> None:
         return value
 
     assert ActivityEnvironment().run(identity, marker) is marker
-

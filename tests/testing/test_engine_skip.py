@@ -115,9 +115,7 @@ def test_skip_refuses_when_anything_changed_since_the_snapshot(
     assert "TimerFired" in event_types(domain.history(execution))
 
 
-def test_read_only_calls_do_not_move_the_version(
-    server: EmbeddedServer, domain: SWFDomain
-) -> None:
+def test_read_only_calls_do_not_move_the_version(server: EmbeddedServer, domain: SWFDomain) -> None:
     execution, _ = domain.start_and_decide([start_timer("t1", 3600)])
     before = server.engine.work_snapshot().version
     domain.describe(execution)
