@@ -156,8 +156,10 @@ def test_connection_close_and_read_to_end_bodies_are_not_reused(server: Scripted
 
 
 def test_an_idle_connection_the_server_closed_is_replaced_before_sending(
-    server: ScriptedServer,
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Connections idle for less than this are trusted without a check.
+    monkeypatch.setattr("botoflowx.client._http._TRUST_IDLE_SECONDS", 0.1)
     # The server answers as keep-alive, then closes: the pool must notice
     # before writing the next request on the dead connection.
     server.scripts += [ok(b"a"), ok(b"b")]

@@ -19,10 +19,16 @@ import queue
 import select
 import socket
 import ssl
-from typing import BinaryIO
+import struct
+import sys
+import time
 
 __all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "RequestFailed"]
 
+# Bytes asked of the kernel per receive: a typical answer arrives in one.
+_RECV_SIZE = 65536
+# An idle connection younger than this is reused without checking for a peer close.
+_TRUST_IDLE_SECONDS = 1.0
 # Bounds on what a response head may hold; an endpoint past them is broken.
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
@@ -59,15 +65,89 @@ class HTTPResponse:
         return self._headers
 
 
+class _SocketReader:
+    """Buffered reads from a socket whose receive timeout the kernel enforces.
+
+    ``socket.makefile`` cannot serve here: its raw layer turns the EAGAIN of
+    an expired SO_RCVTIMEO into "no data yet", which a buffered reader then
+    reports as the end of the stream. Here it raises (BlockingIOError).
+    """
+
+    __slots__ = ("_buffer", "_pos", "_sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = b""
+        self._pos = 0
+
+    def _fill(self) -> bool:
+        """Receive more; False at the end of the stream."""
+        chunk = self._sock.recv(_RECV_SIZE)
+        if not chunk:
+            return False
+        rest = self._buffer[self._pos :] if self._pos < len(self._buffer) else b""
+        self._buffer = rest + chunk if rest else chunk
+        self._pos = 0
+        return True
+
+    def readline(self, limit: int) -> bytes:
+        """Up to and including the next newline, at most ``limit`` bytes; b"" at the end."""
+        while True:
+            start = self._pos
+            end = self._buffer.find(b"\n", start, start + limit)
+            if end >= 0:
+                self._pos = end + 1
+                return self._buffer[start : end + 1]
+            if len(self._buffer) - start >= limit or not self._fill():
+                line = self._buffer[self._pos : self._pos + limit]
+                self._pos += len(line)
+                return line
+
+    def read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes, fewer only at the end of the stream."""
+        start = self._pos
+        have = len(self._buffer) - start
+        if have >= size:
+            self._pos = start + size
+            return self._buffer[start : start + size]
+        body = bytearray(size)
+        body[:have] = self._buffer[start:]
+        self._buffer, self._pos = b"", 0
+        view = memoryview(body)
+        while have < size:
+            received = self._sock.recv_into(view[have:])
+            if not received:
+                return bytes(body[:have])
+            have += received
+        return bytes(body)
+
+    def read_to_end(self) -> bytes:
+        """Everything up to the end of the stream."""
+        parts = [self._buffer[self._pos :]]
+        self._buffer, self._pos = b"", 0
+        while chunk := self._sock.recv(_RECV_SIZE):
+            parts.append(chunk)
+        return b"".join(parts)
+
+
 class _Connection:
-    __slots__ = ("reader", "sock")
+    __slots__ = ("last_used", "reader", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.reader: BinaryIO = sock.makefile("rb")
+        self.reader = _SocketReader(sock)
+        self.last_used = time.monotonic()
 
     def dropped(self) -> bool:
-        """Whether the peer closed (or wrote unasked): readable while idle means unusable."""
+        """Whether the peer closed (or wrote unasked): readable while idle means unusable.
+
+        A connection used within the last second is taken as alive without a
+        system call: a server closes idle connections after tens of seconds,
+        and a close at any other moment races with any check anyway (the
+        failed exchange then reports RequestFailed).
+        """
+        if time.monotonic() - self.last_used < _TRUST_IDLE_SECONDS:
+            return False
         try:
             readable, _, _ = select.select([self.sock], [], [], 0)
         except (OSError, ValueError):
@@ -75,10 +155,7 @@ class _Connection:
         return bool(readable)
 
     def close(self) -> None:
-        try:
-            self.reader.close()
-        finally:
-            self.sock.close()
+        self.sock.close()
 
 
 class ConnectionPool:
@@ -140,11 +217,17 @@ class ConnectionPool:
                 connection.close()
                 if isinstance(exc, RequestFailed):
                     raise
+                if isinstance(exc, (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)):
+                    # The kernel's send/receive timeout expired (see _set_io_timeout).
+                    raise RequestFailed(
+                        f"timed out after {self._read_timeout:g} s waiting for the server"
+                    ) from exc
                 raise RequestFailed(f"{type(exc).__name__}: {exc}") from exc
             except BaseException:
                 connection.close()
                 raise
             if keep_alive and not self._closed:
+                connection.last_used = time.monotonic()
                 self._idle.append(connection)
             else:
                 connection.close()
@@ -184,7 +267,7 @@ class ConnectionPool:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._tls is not None:
                 sock = self._tls.wrap_socket(sock, server_hostname=self.host)
-            sock.settimeout(self._read_timeout)
+            _set_io_timeout(sock, self._read_timeout)
         except OSError as exc:
             sock.close()
             # A failed TLS handshake sent no request either.
@@ -192,7 +275,27 @@ class ConnectionPool:
         return _Connection(sock)
 
 
-def _read_response(reader: BinaryIO) -> tuple[HTTPResponse, bool]:
+def _set_io_timeout(sock: socket.socket, seconds: float) -> None:
+    """Bound every send and receive on ``sock`` by ``seconds``.
+
+    On Linux the kernel enforces it (SO_RCVTIMEO/SO_SNDTIMEO on a blocking
+    socket): Python's own timeout polls the socket before every send and
+    receive, two extra system calls per exchange. Elsewhere, Python's timeout.
+    """
+    if sys.platform.startswith("linux"):
+        whole = int(seconds)
+        value = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
+        try:
+            sock.settimeout(None)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+            return
+        except OSError:
+            pass
+    sock.settimeout(seconds)
+
+
+def _read_response(reader: _SocketReader) -> tuple[HTTPResponse, bool]:
     """Read one response; returns it and whether the connection may be reused."""
     while True:
         status_line = reader.readline(_MAX_LINE)
@@ -223,7 +326,7 @@ def _read_response(reader: BinaryIO) -> tuple[HTTPResponse, bool]:
     elif status in (204, 304):
         body = b""
     else:
-        body = reader.read()
+        body = reader.read_to_end()
         keep_alive = False
     return HTTPResponse(status, lines, body), keep_alive
 
@@ -238,7 +341,7 @@ def _parse_status_line(line: bytes) -> tuple[bytes, int]:
     return version, int(code)
 
 
-def _read_head_lines(reader: BinaryIO) -> list[bytes]:
+def _read_head_lines(reader: _SocketReader) -> list[bytes]:
     """The header lines up to the blank line, each starting with a newline."""
     lines: list[bytes] = []
     for _ in range(_MAX_HEADERS):
@@ -272,7 +375,7 @@ def _parse_head_lines(lines: list[bytes]) -> dict[str, str]:
     return headers
 
 
-def _read_chunked(reader: BinaryIO) -> bytes:
+def _read_chunked(reader: _SocketReader) -> bytes:
     parts: list[bytes] = []
     while True:
         line = reader.readline(_MAX_LINE)
