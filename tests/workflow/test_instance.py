@@ -705,3 +705,39 @@ def test_commands_carry_the_line_of_each_call_site() -> None:
         f"test_instance.py:{line} in run"
         for line in (first_line, first_line + 1, first_line, first_line + 1)
     ]
+
+
+order: list[str] = []
+
+
+def _raising_callback(future: Any) -> None:
+    raise RuntimeError("callback failed")
+
+
+class ActivityCallbacks(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=60)
+    def run(self) -> Generator[Any, Any, int]:
+        first = MathActs.square(2)
+        first.add_done_callback(_raising_callback)
+        second = MathActs.square(3)
+        second.add_done_callback(lambda future: order.append(f"callback {future.result()}"))
+        value = yield second
+        order.append(f"resumed {value}")
+        return int(value)
+
+
+def test_activity_done_callbacks_run_in_order_and_a_raising_one_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The first future's only waiter is a raising callback, the second has two waiters:
+    # both ways an activity result reaches its waiters keep callbacks in order and log
+    # (not propagate) a callback's error.
+    order.clear()
+    d = Driver(ActivityCallbacks)
+    assert [c.key for c in d.start()] == ["1", "2"]
+    with caplog.at_level(logging.ERROR, logger="botoflowx.workflow"):
+        out = d.activate(completed("1", 4), completed("2", 9))
+    assert "callback failed" in caplog.text
+    assert order == ["callback 9", "resumed 9"]
+    assert [c.decision_type for c in out] == ["CompleteWorkflowExecution"]
+    assert loads(attrs(out[0])["result"]) == 9

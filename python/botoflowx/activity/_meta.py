@@ -16,7 +16,11 @@ from botoflowx.exceptions import WorkflowDefinitionError
 from botoflowx.workflow._commands import frame_location
 from botoflowx.workflow._context import DecisionContext, current_runtime
 from botoflowx.workflow._context import _current as _thread_context
-from botoflowx.workflow._options import activity_options_open, current_activity_options
+from botoflowx.workflow._options import (
+    activity_options_open,
+    activity_options_stack,
+    current_activity_options,
+)
 from botoflowx.workflow._retry import RETRY_ATTRIBUTE, check_strategy, schedule_with_retry
 from botoflowx.workflow._swf import format_duration, format_priority, task_list_field, truncate
 
@@ -315,6 +319,9 @@ class ActivityMethod:
                 # The call site is this function's caller (or above it, when that is
                 # botoflowx code): found here, the engine need not walk up to it.
                 location = frame_location(sys._getframe(1))
+                if meta.retry is None and not activity_options_stack.get():
+                    # _schedule() without a retry strategy to apply, inlined.
+                    return runtime.schedule_activity(meta, args, kwargs, location)
                 return _schedule(runtime, meta, args, kwargs, location)
 
             schedule.__name__ = self.method_name

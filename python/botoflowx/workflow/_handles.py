@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from botoflowx.exceptions import CancelledError
 from botoflowx.workflow._commands import Command, caller_location, make_command
-from botoflowx.workflow._futures import Future
+from botoflowx.workflow._futures import _PENDING, Future
 
 if TYPE_CHECKING:
     from botoflowx.activity._meta import ActivityMeta
@@ -34,7 +34,13 @@ class ActivityFuture(Future[Any]):
         command: Command,
     ) -> None:
         """Track the activity scheduled by ``command`` (created by the engine)."""
-        super().__init__(loop=instance._loop)
+        # Future.__init__, inlined (keep in step): one per activity call of a replay.
+        self._loop = instance._loop
+        self._state = _PENDING
+        self._result = None
+        self._exception = None
+        self._exception_retrieved = True
+        self._callbacks = []
         self._instance = instance
         self.activity_id = activity_id
         self.meta = meta

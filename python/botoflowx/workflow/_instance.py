@@ -43,11 +43,11 @@ from botoflowx.workflow._context import (
 from botoflowx.workflow._context import _current as _thread_context
 from botoflowx.workflow._coroutines import start_coroutine
 from botoflowx.workflow._definition import ExecuteMeta, WorkflowDefinition
-from botoflowx.workflow._futures import _PENDING, Future
+from botoflowx.workflow._futures import _FINISHED, _PENDING, Future
 from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, TimerFuture
 from botoflowx.workflow._loop import WorkflowLoop
 from botoflowx.workflow._options import (
-    activity_options_open,
+    activity_options_stack,
     current_activity_options,
     current_workflow_options,
 )
@@ -300,7 +300,7 @@ class WorkflowInstance(WorkflowRuntime):
         location: str | None = None,
     ) -> ActivityFuture:
         """Emit ScheduleActivityTask for ``meta`` (with activity_options applied)."""
-        if activity_options_open():
+        if activity_options_stack.get():
             meta = meta.with_overrides(current_activity_options())
         plan = meta.schedule_plan
         converter = meta.data_converter
@@ -631,8 +631,25 @@ class WorkflowInstance(WorkflowRuntime):
             )
         except Exception as exc:
             future.set_exception(exc)
-        else:
+            return
+        callbacks = future._callbacks
+        loop = self._loop
+        if len(callbacks) != 1 or loop._ready:
             future.set_result(value)
+            return
+        # The usual case: one waiter (a task's wakeup) and nothing else ready. run_jobs
+        # applies a job with the ready queue empty and drains it right after, so
+        # set_result's call_soon would make this callback the next thing run: running it
+        # here, as _drain would, skips a round trip through the queue per activity of a
+        # replay.
+        future._result = value
+        future._state = _FINISHED
+        future._callbacks = []
+        callback = callbacks[0]
+        try:
+            callback(future)
+        except Exception:
+            log.exception("a workflow loop callback %r raised", callback)
 
     def _apply_activity_failed(self, job: _Job) -> None:
         future = self._activity(job)

@@ -60,6 +60,9 @@ _activity_stack: contextvars.ContextVar[tuple[Mapping[str, Any], ...]] = context
 _workflow_stack: contextvars.ContextVar[tuple[Mapping[str, Any], ...]] = contextvars.ContextVar(
     "botoflowx_workflow_options", default=()
 )
+# For the engine's per-activity-call paths: ``activity_options_stack.get()`` is empty when
+# no block is open, which is activity_options_open() without a Python call.
+activity_options_stack = _activity_stack
 
 
 def _validate(kind: str, values: dict[str, Any]) -> dict[str, Any]:
