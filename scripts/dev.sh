@@ -60,6 +60,7 @@ cmd_lint() {
     cargo clippy --workspace --all-targets --all-features -q -- -D warnings
     log "ruff"
     "$VENV/bin/ruff" check python tests benches examples
+    "$VENV/bin/ruff" format --check python tests benches examples
     log "mypy (public API)"
     "$VENV/bin/mypy"
 }
