@@ -310,10 +310,15 @@ class ActivityMethod:
         # reaches the method once per call, thousands of times in a full replay.
         context = getattr(_thread_context, "context", None)
         if isinstance(context, DecisionContext):
-            runtime = context.runtime
             cls = objtype if objtype is not None else type(obj)
             last = self._last
             meta = last[1] if last is not None and last[0]() is cls else self.meta_for(cls)
+            # The run's function for this method and meta (a new meta, e.g. after
+            # reset_metas(), makes a new one): not a closure per call.
+            made = context.activity_methods.get(self)
+            if made is not None and made[0] is meta:
+                return made[1]
+            runtime = context.runtime
 
             def schedule(*args: Any, **kwargs: Any) -> Any:
                 # The call site is this function's caller (or above it, when that is
@@ -326,6 +331,7 @@ class ActivityMethod:
 
             schedule.__name__ = self.method_name
             schedule.__doc__ = self.func.__doc__
+            context.activity_methods[self] = (meta, schedule)
             return schedule
         if obj is None:
             return self.func

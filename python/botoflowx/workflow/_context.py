@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from botoflowx.exceptions import NotInWorkflowError
@@ -150,11 +151,14 @@ class WorkflowRuntime(abc.ABC):
 class DecisionContext:
     """The context of workflow code: the run's ids, the replay flag and the instance."""
 
-    __slots__ = ("runtime",)
+    __slots__ = ("activity_methods", "runtime")
 
     def __init__(self, runtime: WorkflowRuntime) -> None:
         """Wrap the engine's runtime for the duration of an activation."""
         self.runtime = runtime
+        # Per @activity descriptor, the meta and the function that schedules it in this
+        # run (made by the descriptor, kept for the run's next calls).
+        self.activity_methods: dict[Any, tuple[Any, Callable[..., Any]]] = {}
 
     @property
     def workflow_execution(self) -> WorkflowExecution:
