@@ -741,3 +741,37 @@ def test_activity_done_callbacks_run_in_order_and_a_raising_one_is_logged(
     assert order == ["callback 9", "resumed 9"]
     assert [c.decision_type for c in out] == ["CompleteWorkflowExecution"]
     assert loads(attrs(out[0])["result"]) == 9
+
+
+class PrefixConverter:
+    """A converter whose dumps and loads take no ``context``: the engine must not pass one."""
+
+    def dumps(self, value: Any) -> str:
+        return "P" + dumps(value)
+
+    def loads(self, text: str) -> Any:
+        assert text.startswith("P"), text
+        return loads(text[1:])
+
+
+@activities(start_to_close_timeout=5, data_converter=PrefixConverter())
+class PrefixActs:
+    @activity("1.0")
+    def add_one(self, value: int) -> int:
+        return value + 1
+
+
+class PrefixWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=60)
+    def run(self) -> Generator[Any, Any, int]:
+        value = yield PrefixActs.add_one(3)
+        return int(value) * 10
+
+
+def test_an_activity_converter_without_context_encodes_input_and_decodes_results() -> None:
+    d = Driver(PrefixWorkflow)
+    (schedule,) = d.start()
+    assert attrs(schedule)["input"] == "P" + input_of(3)
+    (close,) = d.activate(FakeJob("activity_completed", key="1", payload="P" + dumps(4)))
+    assert close.decision_type == "CompleteWorkflowExecution"
+    assert loads(attrs(close)["result"]) == 40

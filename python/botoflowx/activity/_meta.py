@@ -13,6 +13,7 @@ from typing import Any
 
 from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
 from botoflowx.exceptions import WorkflowDefinitionError
+from botoflowx.workflow import _convert
 from botoflowx.workflow._commands import frame_location
 from botoflowx.workflow._context import DecisionContext, current_runtime
 from botoflowx.workflow._context import _current as _thread_context
@@ -149,7 +150,16 @@ class SchedulePlan:
     cost to the call's own input and id.
     """
 
-    __slots__ = ("_raw", "activity_type", "input_context", "options", "result_context", "what")
+    __slots__ = (
+        "_raw",
+        "activity_type",
+        "converter",
+        "input_context",
+        "options",
+        "result_context",
+        "takes_context",
+        "what",
+    )
 
     def __init__(self, meta: ActivityMeta) -> None:
         # The option values, not the meta: a plan the meta holds must not point back.
@@ -165,6 +175,11 @@ class SchedulePlan:
         self.what = f"activity {meta.name} {meta.version}"
         self.input_context = f"input of {self.what}"
         self.result_context = f"result of activity {meta.name}"
+        # The converter of every call (the default one is made once per process) and
+        # whether its dumps/loads take ``context``: what _convert.dumps/loads work out
+        # per call.
+        self.converter = _convert.resolve_converter(meta.data_converter)
+        self.takes_context = _convert.takes_context(self.converter)
         # The formatted options, in the decision's field order (see check_options).
         self.options: dict[str, Any] | None = None
 

@@ -53,7 +53,8 @@ def resolve_converter(converter: DataConverter | None) -> DataConverter:
 _context_support: dict[type, bool] = {}
 
 
-def _takes_context(converter: DataConverter) -> bool:
+def takes_context(converter: DataConverter) -> bool:
+    """Whether ``converter``'s dumps and loads take ``context`` (known per converter type)."""
     kind = type(converter)
     known = _context_support.get(kind)
     if known is None:
@@ -70,20 +71,20 @@ def _takes_context(converter: DataConverter) -> bool:
 
 def dumps(converter: DataConverter, value: Any, context: str) -> str:
     """Encode ``value``; ``context`` names it in errors when the converter supports that."""
-    takes_context = _context_support.get(type(converter))  # _takes_context's cache
-    if takes_context is None:
-        takes_context = _takes_context(converter)
-    if takes_context:
+    with_context = _context_support.get(type(converter))  # takes_context's cache
+    if with_context is None:
+        with_context = takes_context(converter)
+    if with_context:
         return converter.dumps(value, context=context)  # type: ignore[call-arg]
     return converter.dumps(value)
 
 
 def loads(converter: DataConverter, text: str, context: str) -> Any:
     """Decode ``text``; ``context`` names it in errors when the converter supports that."""
-    takes_context = _context_support.get(type(converter))  # _takes_context's cache
-    if takes_context is None:
-        takes_context = _takes_context(converter)
-    if takes_context:
+    with_context = _context_support.get(type(converter))  # takes_context's cache
+    if with_context is None:
+        with_context = takes_context(converter)
+    if with_context:
         return converter.loads(text, context=context)  # type: ignore[call-arg]
     return converter.loads(text)
 

@@ -303,10 +303,12 @@ class WorkflowInstance(WorkflowRuntime):
         if activity_options_stack.get():
             meta = meta.with_overrides(current_activity_options())
         plan = meta.schedule_plan
-        converter = meta.data_converter
-        if converter is None:
-            converter = _convert.default_converter()
-        payload = _convert.dumps(converter, [list(args), dict(kwargs)], plan.input_context)
+        # _convert.dumps() with the plan's converter, inlined.
+        converter = plan.converter
+        if plan.takes_context:
+            payload = converter.dumps([list(args), dict(kwargs)], context=plan.input_context)
+        else:
+            payload = converter.dumps([list(args), dict(kwargs)])
         if len(payload) > MAX_DATA_SIZE:
             check_payload(payload, "input", plan.what)
         # _next_id() and check_options(), inlined (once per activity call of a replay).
@@ -622,13 +624,16 @@ class WorkflowInstance(WorkflowRuntime):
             return
         payload = job.payload
         try:
-            value = (
-                None
-                if payload is None
-                else _convert.loads(
-                    future.converter, payload, future.meta.schedule_plan.result_context
-                )
-            )
+            if payload is None:
+                value = None
+            else:
+                # _convert.loads() with the plan's converter (the future's), inlined.
+                plan = future.meta.schedule_plan
+                converter: Any = plan.converter
+                if plan.takes_context:
+                    value = converter.loads(payload, context=plan.result_context)
+                else:
+                    value = converter.loads(payload)
         except Exception as exc:
             future.set_exception(exc)
             return
