@@ -14,7 +14,7 @@ from typing import Any
 from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
 from botoflowx.exceptions import WorkflowDefinitionError
 from botoflowx.workflow import _convert
-from botoflowx.workflow._commands import frame_location
+from botoflowx.workflow._commands import call_site_locations, frame_location
 from botoflowx.workflow._context import DecisionContext, current_runtime
 from botoflowx.workflow._context import _current as _thread_context
 from botoflowx.workflow._options import (
@@ -337,8 +337,11 @@ class ActivityMethod:
 
             def schedule(*args: Any, **kwargs: Any) -> Any:
                 # The call site is this function's caller (or above it, when that is
-                # botoflowx code): found here, the engine need not walk up to it.
-                location = frame_location(sys._getframe(1))
+                # botoflowx code): found here, the engine need not walk up to it. A
+                # known site is read from frame_location()'s cache without the call.
+                frame = sys._getframe(1)
+                entry = call_site_locations.get((id(frame.f_code), frame.f_lasti))
+                location = entry[1] if entry is not None else frame_location(frame)
                 if meta.retry is None and not activity_options_stack.get():
                     # _schedule() without a retry strategy to apply, inlined.
                     return runtime.schedule_activity(meta, args, kwargs, location)

@@ -171,6 +171,9 @@ def make_command(
 # code object, so its id cannot be reused while the entry exists. Bounded by the number
 # of call sites in loaded workflow code.
 _LOCATIONS: dict[tuple[int, int], tuple[CodeType, str]] = {}
+# For callers that hold a frame already: a hit in ``call_site_locations`` is that exact
+# call site (the entry pins its code object) and lies outside botoflowx.
+call_site_locations = _LOCATIONS
 # Per source file: whether it belongs to botoflowx (a dict lookup beats str.startswith).
 _FRAMEWORK_FILES: dict[str, bool] = {}
 
