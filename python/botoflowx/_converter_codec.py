@@ -22,6 +22,7 @@ import types
 import uuid
 import zoneinfo
 from collections.abc import Callable
+from itertools import chain
 from typing import Any, Final
 
 import orjson
@@ -208,19 +209,10 @@ def is_plain_call(args: Any, kwargs: Any) -> bool:
     """
     if type(args) is not list or type(kwargs) is not dict:
         return False
-    for item in args:
-        cls = type(item)
-        if cls is str or cls is bool or item is None:
-            continue
-        if cls is int:
-            if _INT64_MIN <= item <= _UINT64_MAX:
-                continue
-        elif cls is float and item - item == 0.0:
-            continue
-        return False
-    for key, item in kwargs.items():
+    for key in kwargs:
         if type(key) is not str or key == TAG:
             return False
+    for item in chain(args, kwargs.values()):
         cls = type(item)
         if cls is str or cls is bool or item is None:
             continue
