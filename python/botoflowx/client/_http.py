@@ -5,7 +5,9 @@ machinery (URL parsing, header objects, ``email`` parsing of the response
 head). The hot calls need much less: ``POST`` to one endpoint with a handful of
 headers, a JSON response with ``Content-Length`` (chunked and read-to-close
 bodies are understood too). Connections are pooled per endpoint, reused last
-in first out, and checked for a peer close before reuse, like urllib3 does.
+in first out, and checked for a peer close before reuse when they sat idle
+(urllib3 checks always). On Linux the kernel enforces the read and write
+timeouts, which saves Python's poll before every send and receive.
 
 Failures are reported so the caller can decide whether a retry is safe:
 :class:`ConnectFailed` means the request never left this process (no
@@ -32,6 +34,9 @@ _TRUST_IDLE_SECONDS = 1.0
 # Bounds on what a response head may hold; an endpoint past them is broken.
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
+# SWF's largest answers (a 1,000-event page of 32 KB payloads) are tens of MB;
+# a claim beyond this is a broken endpoint, not a body to allocate.
+_MAX_BODY = 256 * 1024 * 1024
 
 
 class ConnectFailed(OSError):
@@ -124,9 +129,13 @@ class _SocketReader:
     def read_to_end(self) -> bytes:
         """Everything up to the end of the stream."""
         parts = [self._buffer[self._pos :]]
+        total = len(parts[0])
         self._buffer, self._pos = b"", 0
         while chunk := self._sock.recv(_RECV_SIZE):
             parts.append(chunk)
+            total += len(chunk)
+            if total > _MAX_BODY:
+                raise RequestFailed(f"response body larger than {_MAX_BODY} bytes")
         return b"".join(parts)
 
 
@@ -320,6 +329,8 @@ def _read_response(reader: _SocketReader) -> tuple[HTTPResponse, bool]:
             size = int(length)
         except ValueError:
             raise RequestFailed(f"invalid Content-Length {length!r}") from None
+        if not 0 <= size <= _MAX_BODY:
+            raise RequestFailed(f"Content-Length {size} is out of range (0..{_MAX_BODY})")
         body = reader.read(size) if size else b""
         if len(body) != size:
             raise RequestFailed(f"response ended after {len(body)} of {size} bytes")
@@ -377,6 +388,7 @@ def _parse_head_lines(lines: list[bytes]) -> dict[str, str]:
 
 def _read_chunked(reader: _SocketReader) -> bytes:
     parts: list[bytes] = []
+    total = 0
     while True:
         line = reader.readline(_MAX_LINE)
         try:
@@ -385,6 +397,9 @@ def _read_chunked(reader: _SocketReader) -> bytes:
             raise RequestFailed(f"malformed chunk size line {line[:100]!r}") from None
         if size < 0:
             raise RequestFailed(f"negative chunk size in {line[:100]!r}")
+        total += size
+        if total > _MAX_BODY:
+            raise RequestFailed(f"response body larger than {_MAX_BODY} bytes")
         if size == 0:
             # Trailer fields, up to the blank line.
             _read_head_lines(reader)
