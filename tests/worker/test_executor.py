@@ -184,3 +184,34 @@ def test_start_twice_is_an_error_and_bad_sizes_are_rejected() -> None:
     # A stopped executor can be started again.
     executor.start()
     assert executor.stop(wait=True, timeout=10)
+
+
+class ThreadRecordingWorker(FakeWorker):
+    """Records the name of the thread each task ran on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+
+    def handle(self, task: object) -> None:
+        self.threads.append(threading.current_thread().name)
+        super().handle(task)
+
+
+@pytest.mark.parametrize(("pollers", "workers", "on_poller"), [(2, 2, True), (1, 3, False)])
+def test_tasks_run_on_the_poller_only_when_it_could_not_poll_meanwhile(
+    pollers: int, workers: int, on_poller: bool
+) -> None:
+    worker = ThreadRecordingWorker()
+    worker.poll_script = ["a", "b", "c", "d"]
+    executor = ThreadedActivityExecutor(worker)  # type: ignore[arg-type]
+    executor.start(pollers=pollers, workers=workers)
+    try:
+        wait_until(lambda: len(worker.handled) == 4)
+    finally:
+        executor.stop(wait=True, timeout=10)
+    assert sorted(worker.handled) == ["a", "b", "c", "d"]
+    assert all(("poller" in name) is on_poller for name in worker.threads), worker.threads
+    assert executor.in_flight == 0
+    # Slots bound the tasks running at once either way.
+    assert worker.max_busy <= max(pollers, workers) + pollers
