@@ -151,7 +151,7 @@ class RawSWFTransport:
                 failed on the connection (code ``"ConnectionError"``).
         """
         body = orjson.dumps(params if type(params) is dict else dict(params))
-        backoff = Backoff(self._backoff_base, self._backoff_cap)
+        backoff: Backoff | None = None  # made on the first failure: most calls succeed
         attempt = 1
         while True:
             try:
@@ -161,6 +161,8 @@ class RawSWFTransport:
                 if not retry or attempt >= self.max_attempts:
                     raise
                 error: SWFError = exc
+            if backoff is None:
+                backoff = Backoff(self._backoff_base, self._backoff_cap)
             delay = backoff.next_delay()
             log.warning(
                 "SWF %s failed (%s: %s), retrying in %.2fs (attempt %d of %d)",
@@ -303,6 +305,13 @@ def poll_for_activity_task(
     return response
 
 
+def _task_params(task_token: str, **members: str | None) -> dict[str, Any]:
+    """A task call's request: the token and the members that are set (SWF omits None)."""
+    params: dict[str, Any] = {"taskToken": task_token}
+    params.update((name, value) for name, value in members.items() if value is not None)
+    return params
+
+
 def respond_activity_task_completed(
     transport: RawSWFTransport, task_token: str, result: str | None = None
 ) -> None:
@@ -311,9 +320,7 @@ def respond_activity_task_completed(
     Raises:
         SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
     """
-    params: dict[str, Any] = {"taskToken": task_token}
-    if result is not None:
-        params["result"] = result
+    params = _task_params(task_token, result=result)
     transport.call("RespondActivityTaskCompleted", params, idempotent=False)
 
 
@@ -328,11 +335,7 @@ def respond_activity_task_failed(
     Raises:
         SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
     """
-    params: dict[str, Any] = {"taskToken": task_token}
-    if reason is not None:
-        params["reason"] = reason
-    if details is not None:
-        params["details"] = details
+    params = _task_params(task_token, reason=reason, details=details)
     transport.call("RespondActivityTaskFailed", params, idempotent=False)
 
 
@@ -344,9 +347,7 @@ def respond_activity_task_canceled(
     Raises:
         SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
     """
-    params: dict[str, Any] = {"taskToken": task_token}
-    if details is not None:
-        params["details"] = details
+    params = _task_params(task_token, details=details)
     transport.call("RespondActivityTaskCanceled", params, idempotent=False)
 
 
@@ -364,10 +365,7 @@ def record_activity_task_heartbeat(
     Raises:
         SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
     """
-    params: dict[str, Any] = {"taskToken": task_token}
-    if details is not None:
-        params["details"] = details
-    raw = transport.call("RecordActivityTaskHeartbeat", params)
+    raw = transport.call("RecordActivityTaskHeartbeat", _task_params(task_token, details=details))
     if b"cancelRequested" not in raw:
         return False
     return bool(orjson.loads(raw).get("cancelRequested"))

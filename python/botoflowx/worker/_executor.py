@@ -233,8 +233,7 @@ class ThreadedExecutor(Generic[TaskT]):
                     continue
                 if inline:
                     handed_off = True
-                    with self._state_lock:
-                        self._in_flight += 1
+                    self._begin_task()
                     # Releases the slot and never raises an Exception.
                     self._run_task(task, slots)
                     continue
@@ -256,9 +255,13 @@ class ThreadedExecutor(Generic[TaskT]):
                     slots.release()
         log.debug("%s poller %s exited", self.kind, threading.current_thread().name)
 
-    def _submit(self, pool: ThreadPoolExecutor, task: Any, slots: threading.Semaphore) -> None:
+    def _begin_task(self) -> None:
+        """Count a task in flight; :meth:`_run_task` counts it out."""
         with self._state_lock:
             self._in_flight += 1
+
+    def _submit(self, pool: ThreadPoolExecutor, task: Any, slots: threading.Semaphore) -> None:
+        self._begin_task()
         try:
             pool.submit(self._run_task, task, slots)
         except BaseException:
