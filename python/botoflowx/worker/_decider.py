@@ -171,20 +171,22 @@ class WorkflowRun:
         activations = 0
         # Per activation, not per event: the replay core has already folded the
         # events into jobs, so this loop's Python cost is per decision boundary
-        # and a sticky hit (one boundary) costs the same at any history length.
+        # and a sticky hit (one boundary) costs the same at any history length;
+        # the run's context is entered once for all its activations.
         # The collector is left alone on purpose: a replay step frees what it
         # allocates (no reference cycles), so a 25k-event cold replay runs at
         # most 2 young collections (measured with gc.callbacks, also inside
         # bench_cold_decision's process), while pausing a process-wide
         # collector from concurrent decider threads would let reference cycles
         # of busy workers pile up unboundedly.
-        while (activation := replayer.next_activation()) is not None:
-            activations += 1
-            payload_bytes += activation.payload_bytes
-            commands = instance.activate(activation)
-            new = replayer.complete_activation(list(map(_replay_tuple, commands)))
-            if new:
-                decisions.extend(commands[index].decision for index in new)
+        with instance.running():
+            while (activation := replayer.next_activation()) is not None:
+                activations += 1
+                payload_bytes += activation.payload_bytes
+                commands = instance.apply(activation)
+                new = replayer.complete_activation(list(map(_replay_tuple, commands)))
+                if new:
+                    decisions.extend(commands[index].decision for index in new)
         self.payload_bytes += payload_bytes
         self.peak_activations = max(self.peak_activations, activations)
         self.applied_event_id = started_event_id

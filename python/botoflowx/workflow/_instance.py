@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
@@ -40,7 +41,6 @@ from botoflowx.workflow._context import (
     _peek_context,
     set_context,
 )
-from botoflowx.workflow._context import _current as _thread_context
 from botoflowx.workflow._coroutines import start_coroutine
 from botoflowx.workflow._definition import ExecuteMeta, WorkflowDefinition
 from botoflowx.workflow._futures import _FINISHED, _PENDING, Future
@@ -81,10 +81,10 @@ class _Job(Protocol):
 class _Activation(Protocol):
     time: float
     is_replaying: bool
+    # The id of the boundary's DecisionTaskStarted event: the history size.
+    started_event_id: int
     jobs: list[Any]
-    # The replay core's Activation also carries ``started_event_id`` (the history size)
-    # and ``recorded_markers``; they are read with getattr so that hand-built activations
-    # without them (tools, older test doubles) still drive the engine.
+    recorded_markers: list[tuple[str, str | None]]
 
 
 _NO_MARKERS: frozenset[str] = frozenset()
@@ -187,19 +187,34 @@ class WorkflowInstance(WorkflowRuntime):
                 started (the history does not belong to this code).
             ValueError: a job has a kind the engine does not know (a replay-core bug).
         """
-        self._time = float(activation.time)
-        self._replaying = bool(activation.is_replaying)
-        self._history_length = int(getattr(activation, "started_event_id", 0) or 0)
-        markers = getattr(activation, "recorded_markers", None)
-        self._recorded_markers = frozenset(name for name, _ in markers) if markers else _NO_MARKERS
-        # set_context and _peek_context, inlined: this runs once per decision task of a
-        # replayed history.
-        previous = getattr(_thread_context, "context", None)
-        _thread_context.context = self._decision_context
+        with self.running():
+            return self.apply(activation)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Make this run's context and loop current on this thread for the ``with`` block.
+
+        Inside it, :meth:`apply` does what :meth:`activate` does. The decider enters it
+        once per decision task rather than once per activation: a full replay goes
+        through thousands of activations, and each thread-local set costs about as much
+        as a Python call.
+        """
+        previous = _peek_context()
+        set_context(self._decision_context)
         try:
-            self._loop.run_jobs(self._apply, activation.jobs)
+            with self._loop.active():
+                yield
         finally:
-            _thread_context.context = previous
+            set_context(previous)
+
+    def apply(self, activation: _Activation) -> list[Command]:
+        """:meth:`activate`, inside ``with`` :meth:`running`."""
+        self._time = activation.time
+        self._replaying = activation.is_replaying
+        self._history_length = activation.started_event_id
+        markers = activation.recorded_markers
+        self._recorded_markers = frozenset(name for name, _ in markers) if markers else _NO_MARKERS
+        self._loop.run_jobs(self._apply, activation.jobs)
         close = self._close
         if close is not None:
             if not self._close_queued:
@@ -226,16 +241,13 @@ class WorkflowInstance(WorkflowRuntime):
         in the decider. Safe to call more than once; the instance must not be activated
         afterwards unless it already closed (close_failed re-sends the close decision).
         """
-        previous = _peek_context()
-        set_context(self._decision_context)
         try:
-            with self._loop.active():
+            with self.running():
                 for task in self._loop.tasks():
                     task.discard()
             # Callbacks of the futures the discarded tasks completed must not run later.
             self._loop.clear()
         finally:
-            set_context(previous)
             self._outbox.clear()
 
     def _apply(self, job: _Job) -> None:

@@ -71,19 +71,14 @@ class WorkflowLoop:
     def run_jobs(self, apply: Callable[[Any], object], jobs: Iterable[Any]) -> None:
         """Call ``apply(job)`` for each job, running the loop until idle after each one.
 
-        The loop is current on this thread meanwhile. One call per activation rather
-        than ``run_until_idle`` per job: a full replay goes through thousands of them.
-        Errors raised by ``apply`` propagate.
+        The caller makes the loop current (``active()``), once for many calls: a full
+        replay goes through thousands of activations. Errors raised by ``apply``
+        propagate.
         """
-        previous = getattr(_state, "loop", None)
-        _state.loop = self
-        try:
-            for job in jobs:
-                apply(job)
-                if self._ready:
-                    self._drain()
-        finally:
-            _state.loop = previous
+        for job in jobs:
+            apply(job)
+            if self._ready:
+                self._drain()
 
     def _drain(self) -> None:
         # run_until_idle's loop; the caller made this loop current.
