@@ -22,7 +22,6 @@ import types
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from itertools import chain
 from typing import Any, Final
 
 import orjson
@@ -212,7 +211,9 @@ def is_plain_call(args: Any, kwargs: Any) -> bool:
     for key in kwargs:
         if type(key) is not str or key == TAG:
             return False
-    for item in chain(args, kwargs.values()):
+    # Not itertools.chain: most calls have no keyword arguments, and a chain costs
+    # more than a short list.
+    for item in [*args, *kwargs.values()] if kwargs else args:
         cls = type(item)
         if cls is str or cls is bool or item is None:
             continue
