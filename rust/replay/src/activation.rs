@@ -15,6 +15,9 @@ macro_rules! job_kinds {
         }
 
         impl JobKind {
+            /// Every kind, in declaration order (`ALL[kind as usize] == kind`).
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)+];
+
             /// The `Job.kind` string Python sees.
             pub fn name(self) -> &'static str {
                 match self {
@@ -169,4 +172,17 @@ pub struct Activation {
     pub recorded_markers: Vec<(Box<str>, Option<Box<str>>)>,
     /// The decisions recorded at this boundary, in event order.
     pub(crate) recorded: Vec<RecordedCommand>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobKind;
+
+    #[test]
+    fn all_is_indexed_by_discriminant() {
+        for (index, kind) in JobKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, index);
+        }
+        assert_eq!(JobKind::ALL.len(), JobKind::CloseFailed as usize + 1);
+    }
 }

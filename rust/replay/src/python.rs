@@ -18,9 +18,10 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PyString, PyTuple};
 
-use crate::activation::{Activation, Job};
+use crate::activation::{Activation, Job, JobKind};
 use crate::command::Command;
 use crate::error::ReplayError as CoreError;
 use crate::event::WorkflowStarted;
@@ -211,6 +212,20 @@ impl From<&WorkflowStarted> for PyWorkflowStarted {
     }
 }
 
+/// `Job.kind` as one shared, interned str per kind: the engine looks its
+/// handler up by it once per job, and a new str each time would cost an
+/// allocation, a decode and a hash.
+fn kind_name(py: Python<'_>, kind: JobKind) -> Py<PyString> {
+    static NAMES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+    let names = NAMES.get_or_init(py, || {
+        JobKind::ALL
+            .iter()
+            .map(|kind| PyString::intern(py, kind.name()).unbind())
+            .collect()
+    });
+    names[kind as usize].clone_ref(py)
+}
+
 /// One thing that happened, for the workflow code to react to.
 #[pyclass(frozen, module = "botoflowx._replay", name = "Job")]
 pub struct PyJob {
@@ -220,8 +235,8 @@ pub struct PyJob {
 #[pymethods]
 impl PyJob {
     #[getter]
-    fn kind(&self) -> &'static str {
-        self.job.kind.name()
+    fn kind(&self, py: Python<'_>) -> Py<PyString> {
+        kind_name(py, self.job.kind)
     }
     #[getter]
     fn event_id(&self) -> u64 {
