@@ -141,6 +141,34 @@ def test_chunked_body_with_trailer_and_an_interim_100_continue(server: ScriptedS
     assert server.connections == 1
 
 
+def test_a_head_split_across_receives_and_bare_lf_heads_are_read(
+    server: ScriptedServer,
+) -> None:
+    def dribble(conn: socket.socket) -> bool:
+        # One byte per send, so the head arrives over many receives.
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Split: yes\r\n\r\nok":
+            conn.sendall(bytes([byte]))
+            time.sleep(0.0005)
+        return True
+
+    server.scripts += [
+        dribble,
+        reply(b"HTTP/1.1 200 OK\nContent-Length: 4\nX-Bare: lf\n\nbare"),
+        reply(b"HTTP/1.1 204 No Content\r\n\r\n"),
+        ok(b"last"),
+    ]
+    http = pool(server)
+
+    split = http.request(HEAD, BODY)
+    assert (split.body, split.headers["x-split"]) == (b"ok", "yes")
+    bare = http.request(HEAD, BODY)
+    assert (bare.body, bare.headers["x-bare"]) == (b"bare", "lf")
+    empty = http.request(HEAD, BODY)
+    assert (empty.status, empty.body, empty.headers) == (204, b"", {})
+    assert http.request(HEAD, BODY).body == b"last"
+    assert server.connections == 1
+
+
 def test_connection_close_and_read_to_end_bodies_are_not_reused(server: ScriptedServer) -> None:
     server.scripts += [
         reply(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na", keep=False),
@@ -195,6 +223,10 @@ def test_error_statuses_are_responses_not_failures(server: ScriptedServer) -> No
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFF\r\n", "larger than"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
         (b"", "closed the connection without answering"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n", "head was cut off"),
+        (b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70_000 + b"\r\n\r\n", "head longer than"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n", "more than 100"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", "truncated"),
     ],
 )
 def test_broken_answers_fail_the_request_and_drop_the_connection(

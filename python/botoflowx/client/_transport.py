@@ -297,7 +297,7 @@ def poll_for_activity_task(
     if identity is not None:
         params["identity"] = identity
     raw = transport.call("PollForActivityTask", params)
-    if b'"taskToken"' not in raw:
+    if raw.find(b'"taskToken"') < 0:
         return None
     response: ActivityTaskResponse = orjson.loads(raw)
     if not response.get("taskToken"):
@@ -366,7 +366,7 @@ def record_activity_task_heartbeat(
         SWFError: e.g. ``UnknownResourceFault`` when the task is gone.
     """
     raw = transport.call("RecordActivityTaskHeartbeat", _task_params(task_token, details=details))
-    if b"cancelRequested" not in raw:
+    if raw.find(b"cancelRequested") < 0:
         return False
     return bool(orjson.loads(raw).get("cancelRequested"))
 

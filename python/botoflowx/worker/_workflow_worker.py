@@ -302,7 +302,7 @@ class WorkflowWorker(BaseWorker):
         raw = self.transport.call("PollForDecisionTask", params)
         # An empty poll carries no task token (or an empty one); checking the
         # bytes first keeps empty polls from reaching the parser at all.
-        if b'"taskToken"' not in raw:
+        if raw.find(b'"taskToken"') < 0:
             return None
         page = DecisionTaskPage.parse(raw)
         if not page.task_token or page.started_event_id == 0:
