@@ -214,7 +214,29 @@ class WorkflowInstance(WorkflowRuntime):
         self._history_length = activation.started_event_id
         markers = activation.recorded_markers
         self._recorded_markers = frozenset(name for name, _ in markers) if markers else _NO_MARKERS
-        self._loop.run_jobs(self._apply, activation.jobs)
+        loop = self._loop
+        handlers = self._handlers
+        for job in activation.jobs:
+            # The dispatch of each job, inline: a full replay goes through thousands.
+            kind = job.kind
+            handler = handlers.get(kind)
+            if handler is None:
+                raise ValueError(
+                    f"unrecognized activation job kind {kind!r} (event {job.event_id})"
+                )
+            if kind in _TIMER_KINDS and is_continue_timer(job.key):
+                self._apply_continue_timer(job)
+            elif self._close is not None and kind != "close_failed":
+                # The run's outcome is decided; events that raced with the close
+                # decision are answered by re-sending the close when SWF reports it
+                # failed.
+                log.debug("workflow %s is closing; ignoring %s", self._execution, kind)
+            else:
+                handler(self, job)
+            # Run the loop until idle after each job. Its queue is read directly, as
+            # _apply_activity_completed does: a job usually leaves it empty.
+            if loop._ready:
+                loop.run_ready()
         close = self._close
         if close is not None:
             if not self._close_queued:
@@ -249,21 +271,6 @@ class WorkflowInstance(WorkflowRuntime):
             self._loop.clear()
         finally:
             self._outbox.clear()
-
-    def _apply(self, job: _Job) -> None:
-        kind = job.kind
-        handler = self._handlers.get(kind)
-        if handler is None:
-            raise ValueError(f"unrecognized activation job kind {kind!r} (event {job.event_id})")
-        if kind in _TIMER_KINDS and is_continue_timer(job.key):
-            self._apply_continue_timer(job)
-            return
-        if self._close is not None and kind != "close_failed":
-            # The run's outcome is decided; events that raced with the close decision are
-            # answered by re-sending the close when SWF reports it failed.
-            log.debug("workflow %s is closing; ignoring %s", self._execution, kind)
-            return
-        handler(self, job)
 
     # -- WorkflowRuntime ------------------------------------------------------------------
 
@@ -654,11 +661,11 @@ class WorkflowInstance(WorkflowRuntime):
         if len(callbacks) != 1 or loop._ready:
             future.set_result(value)
             return
-        # The usual case: one waiter (a task's wakeup) and nothing else ready. run_jobs
-        # applies a job with the ready queue empty and drains it right after, so
+        # The usual case: one waiter (a task's wakeup) and nothing else ready. apply()
+        # applies a job with the ready queue empty and runs it right after, so
         # set_result's call_soon would make this callback the next thing run: running it
-        # here, as _drain would, skips a round trip through the queue per activity of a
-        # replay.
+        # here, as run_ready would, skips a round trip through the queue per activity of
+        # a replay.
         future._result = value
         future._state = _FINISHED
         future._callbacks = []

@@ -6,7 +6,7 @@ import logging
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["WorkflowLoop", "get_current_loop"]
@@ -59,29 +59,16 @@ class WorkflowLoop:
         themselves, so an error here comes from a user's ``add_done_callback`` and must
         not stop the rest of the workflow from running.
         """
-        # The same as ``with self.active():``, without the generator-based context
-        # manager: this runs once per job, and a cold replay has thousands of them.
-        previous = getattr(_state, "loop", None)
-        _state.loop = self
-        try:
-            self._drain()
-        finally:
-            _state.loop = previous
+        with self.active():
+            self.run_ready()
 
-    def run_jobs(self, apply: Callable[[Any], object], jobs: Iterable[Any]) -> None:
-        """Call ``apply(job)`` for each job, running the loop until idle after each one.
+    def run_ready(self) -> None:
+        """Run callbacks (including those they schedule) until none is ready.
 
-        The caller makes the loop current (``active()``), once for many calls: a full
-        replay goes through thousands of activations. Errors raised by ``apply``
-        propagate.
+        ``run_until_idle`` without making the loop current: the caller has (``active()``),
+        once for many calls, since a full replay runs the loop once per job. Errors are
+        handled as in ``run_until_idle``.
         """
-        for job in jobs:
-            apply(job)
-            if self._ready:
-                self._drain()
-
-    def _drain(self) -> None:
-        # run_until_idle's loop; the caller made this loop current.
         ready = self._ready
         while ready:
             callback, args = ready.popleft()
