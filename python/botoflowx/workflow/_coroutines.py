@@ -55,6 +55,8 @@ class Task(Future[Any]):
         super().__init__(loop=loop)
         self._task_loop = loop
         self._generator = generator
+        # Bound once: a replay resumes the generator once per activity call.
+        self._send = generator.send
         self._name = name or getattr(generator, "__qualname__", "coroutine")
         self._waiting_on: Future[Any] | None = None
         self._must_cancel: BaseException | None = None
@@ -106,12 +108,11 @@ class Task(Future[Any]):
             return
         if self._must_cancel is not None:
             error, self._must_cancel = self._must_cancel, None
-        gen = self._generator
         try:
             if error is None:
-                yielded = self._context.run(gen.send, value)
+                yielded = self._context.run(self._send, value)
             else:
-                yielded = self._context.run(gen.throw, error)
+                yielded = self._context.run(self._generator.throw, error)
         except StopIteration as stop:
             self.set_result(stop.value)
         except Return as ret:
@@ -122,9 +123,13 @@ class Task(Future[Any]):
             self.set_exception(exc)
         else:
             if isinstance(yielded, Future) and yielded is not self and self._must_cancel is None:
-                # The usual step, inline: wait for one future.
+                # The usual step, inline: wait for one future (add_done_callback's pending
+                # case inlined too: a replay passes here once per activity call).
                 self._waiting_on = yielded
-                yielded.add_done_callback(self._wakeup)
+                if yielded._state == _PENDING:
+                    yielded._callbacks.append(self._wakeup)
+                else:
+                    yielded.add_done_callback(self._wakeup)
             else:
                 self._wait_for(yielded)
 
