@@ -218,6 +218,9 @@ class StickyCache(Generic[K, V]):
         self._lock = threading.Lock()
         # Signalled when a checked-out key comes back (put or release).
         self._returned = threading.Condition(self._lock)
+        # Threads in take() waiting for a key to come back: notify only then
+        # (Condition.notify_all costs a few microseconds even with nobody waiting).
+        self._waiting = 0
         self._checked_out: set[K] = set()
         # key -> (value, its estimated bytes at insertion); oldest first.
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
@@ -251,7 +254,11 @@ class StickyCache(Generic[K, V]):
         """
         with self._returned:
             if wait > 0 and key in self._checked_out:
-                self._returned.wait_for(lambda: key not in self._checked_out, timeout=wait)
+                self._waiting += 1
+                try:
+                    self._returned.wait_for(lambda: key not in self._checked_out, timeout=wait)
+                finally:
+                    self._waiting -= 1
             self._checked_out.add(key)
             entry = self._entries.pop(key, None)
             if entry is None:
@@ -268,7 +275,8 @@ class StickyCache(Generic[K, V]):
         dropped: list[V] = []
         with self._lock:
             self._checked_out.discard(key)
-            self._returned.notify_all()
+            if self._waiting:
+                self._returned.notify_all()
             previous = self._entries.pop(key, None)
             if previous is not None:
                 self._bytes -= previous[1]
@@ -302,7 +310,8 @@ class StickyCache(Generic[K, V]):
         with self._lock:
             if key in self._checked_out:
                 self._checked_out.discard(key)
-                self._returned.notify_all()
+                if self._waiting:
+                    self._returned.notify_all()
 
     def discard(self, key: K) -> None:
         """Drop ``key`` if cached (not counted as an eviction: the run is over)."""

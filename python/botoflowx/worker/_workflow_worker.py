@@ -209,6 +209,9 @@ class WorkflowWorker(BaseWorker):
     @property
     def transport(self) -> RawSWFTransport:
         """The raw-bytes transport used for decision polls (built on first use)."""
+        transport = self._transport
+        if transport is not None:
+            return transport
         target = self.target
         with self._lock:
             if self._transport is None:
@@ -492,9 +495,7 @@ class WorkflowWorker(BaseWorker):
                 if task.sticky:
                     while not reached_cached_events(task.pages, applied):
                         if not self._fetch_next_page(task):
-                            break
-                    if not reached_cached_events(task.pages, applied):
-                        raise _Fallback(f"the pages do not reach back to event {applied + 1}")
+                            raise _Fallback(f"the pages do not reach back to event {applied + 1}")
                     pages = task.pages
                 else:
                     pages = self.fetch_all_pages(task)
