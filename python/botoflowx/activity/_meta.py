@@ -323,7 +323,7 @@ class ActivityMethod:
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         # current_runtime_or_none() and meta_for()'s fast path, inlined: workflow code
         # reaches the method once per call, thousands of times in a full replay.
-        context = getattr(_thread_context, "context", None)
+        context = _thread_context.context
         if isinstance(context, DecisionContext):
             cls = objtype if objtype is not None else type(obj)
             last = self._last

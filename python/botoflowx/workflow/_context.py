@@ -33,9 +33,16 @@ class WorkflowExecution(NamedTuple):
     run_id: str | None
 
 
+class _Slot(threading.local):
+    # The class attribute is every thread's default, so the slot reads as a plain
+    # attribute (no getattr with a default): workflow code reads it once per
+    # activity call.
+    context: Any = None
+
+
 # One slot per thread: a decider thread holds a DecisionContext while it runs workflow
 # code, an activity thread holds the ActivityContext, a starter block its own context.
-_current = threading.local()
+_current = _Slot()
 
 
 def get_context() -> Any:
@@ -47,7 +54,7 @@ def get_context() -> Any:
     Raises:
         NotInWorkflowError: no context is set on this thread.
     """
-    context = getattr(_current, "context", None)
+    context = _current.context
     if context is None:
         raise NotInWorkflowError(
             "no botoflowx context on this thread: get_context() works in workflow code, in "
@@ -62,7 +69,7 @@ def set_context(context: Any) -> None:
 
 
 def _peek_context() -> Any:
-    return getattr(_current, "context", None)
+    return _current.context
 
 
 class WorkflowRuntime(abc.ABC):

@@ -325,9 +325,9 @@ class WorkflowInstance(WorkflowRuntime):
         # _convert.dumps() with the plan's converter, inlined.
         converter = plan.converter
         if plan.takes_context:
-            payload = converter.dumps([list(args), dict(kwargs)], context=plan.input_context)
+            payload = converter.dumps([[*args], {**kwargs}], context=plan.input_context)
         else:
-            payload = converter.dumps([list(args), dict(kwargs)])
+            payload = converter.dumps([[*args], {**kwargs}])
         if len(payload) > MAX_DATA_SIZE:
             check_payload(payload, "input", plan.what)
         # _next_id() and check_options(), inlined (once per activity call of a replay).
