@@ -169,7 +169,7 @@ class Task(Future[Any]):
         self._waiting_on = None
         error = future._exception
         if error is not None:
-            future._exception_retrieved = True
+            future._mark_retrieved()
             self._step(None, error)
         else:
             self._step(future._result, None)

@@ -20,6 +20,32 @@ _CANCELLED = "CANCELLED"
 _FINISHED = "FINISHED"
 
 
+class _UnretrievedLog:
+    """Logs a failed future's exception when the future is freed, unless someone took it.
+
+    set_exception arms one; retrieving the exception disarms it. A ``__del__`` on Future
+    would cost every future a finalizer call when freed, thousands in a full replay, to
+    report the few that failed (asyncio's pure-Python futures once had a _TracebackLogger
+    for the same reason). It holds the future's repr, not the future: a done future's
+    repr does not change.
+    """
+
+    __slots__ = ("description", "exception")
+
+    def __init__(self, description: str, exception: BaseException) -> None:
+        self.description = description
+        self.exception: BaseException | None = exception
+
+    def __del__(self) -> None:
+        if self.exception is not None:
+            log.error(
+                "Future exception was never retrieved: %s (yield the future, or call its "
+                "exception() method, to handle it)",
+                self.description,
+                exc_info=self.exception,
+            )
+
+
 class Future(Generic[T]):
     """The eventual result of an activity, a timer, a child workflow or a coroutine.
 
@@ -35,10 +61,12 @@ class Future(Generic[T]):
     # - Done callbacks never run inline: completing the future (or adding a callback to a
     #   done future) schedules them on the loop, so the order of effects depends only on the
     #   order of events, never on who happened to call whom.
-    # - _exception_retrieved is False while an exception nobody looked at is stored; such
-    #   a future is logged when it is garbage-collected.
+    # - _unretrieved is set while an exception nobody looked at is stored; such a future
+    #   is logged when it is garbage-collected.
 
     _loop: WorkflowLoop | None
+    # A class default: most futures never fail, and none of them pays for the slot.
+    _unretrieved: _UnretrievedLog | None = None
 
     def __init__(self, *, loop: WorkflowLoop | None = None) -> None:
         """Create a pending future bound to ``loop`` (default: the current workflow loop)."""
@@ -46,7 +74,6 @@ class Future(Generic[T]):
         self._state = _PENDING
         self._result: Any = None
         self._exception: BaseException | None = None
-        self._exception_retrieved = True
         self._callbacks: list[Callable[[Future[T]], object]] = []
 
     # -- construction helpers (botoflow names) --------------------------------------------
@@ -100,7 +127,7 @@ class Future(Generic[T]):
                 f"{self!r} has no result yet: yield it in workflow code to wait for it"
             )
         if self._exception is not None:
-            self._exception_retrieved = True
+            self._mark_retrieved()
             raise self._exception
         result: T = self._result
         return result
@@ -116,9 +143,8 @@ class Future(Generic[T]):
             raise InvalidStateError(f"{self!r} is not done yet")
         if self._state == _CANCELLED:
             assert self._exception is not None
-            self._exception_retrieved = True
             raise self._exception
-        self._exception_retrieved = True
+        self._mark_retrieved()
         return self._exception
 
     def traceback(self) -> Any:
@@ -179,8 +205,8 @@ class Future(Generic[T]):
                 "Future; raise another exception"
             )
         self._exception = exception
-        self._exception_retrieved = False
         self._state = _FINISHED
+        self._unretrieved = _UnretrievedLog(repr(self), exception)
         self._schedule_callbacks()
 
     def cancel(self, msg: str | None = None) -> bool:
@@ -196,11 +222,18 @@ class Future(Generic[T]):
     def _set_cancelled(self, error: BaseException) -> None:
         # Shared by cancel() and subclasses that learn about a cancellation from SWF and
         # want waiters to see the specific error (e.g. ActivityTaskCanceledError).
+        # A cancellation is a decision, not a failure: nobody must be told it was "lost",
+        # so it arms no _UnretrievedLog.
         self._exception = error
-        # A cancellation is a decision, not a failure: nobody must be told it was "lost".
-        self._exception_retrieved = True
         self._state = _CANCELLED
         self._schedule_callbacks()
+
+    def _mark_retrieved(self) -> None:
+        # Someone took the exception (if any): nothing to report when the future is freed.
+        unretrieved = self._unretrieved
+        if unretrieved is not None:
+            unretrieved.exception = None
+            self._unretrieved = None
 
     def _check_pending(self, what: str) -> None:
         if self._state != _PENDING:
@@ -250,15 +283,6 @@ class Future(Generic[T]):
             return f"<{type(self).__name__}{extra} finished {outcome}>"
         return f"<{type(self).__name__}{extra} {self._state.lower()}>"
 
-    def __del__(self) -> None:
-        if self._state == _FINISHED and not self._exception_retrieved:
-            log.error(
-                "Future exception was never retrieved: %r (yield the future, or call its "
-                "exception() method, to handle it)",
-                self,
-                exc_info=self._exception,
-            )
-
 
 class AllFuture(Future[tuple[Any, ...]]):
     """Completes with a tuple of every future's result; fails on the first failure.
@@ -286,10 +310,10 @@ class AllFuture(Future[tuple[Any, ...]]):
         self._pending -= 1
         if self.done():
             # Already failed or cancelled; later errors are part of the same outcome.
-            future._exception_retrieved = True
+            future._mark_retrieved()
             return
         if future._exception is not None:
-            future._exception_retrieved = True
+            future._mark_retrieved()
             self.set_exception(future._exception)
         elif self._pending == 0:
             self.set_result(tuple(f._result for f in self._futures))
@@ -322,7 +346,7 @@ class AnyFuture(Future[Any]):
         if self.done():
             return
         if future._exception is not None:
-            future._exception_retrieved = True
+            future._mark_retrieved()
             self.set_exception(future._exception)
         else:
             self.set_result(future._result)

@@ -39,7 +39,6 @@ class ActivityFuture(Future[Any]):
         self._state = _PENDING
         self._result = None
         self._exception = None
-        self._exception_retrieved = True
         self._callbacks = []
         self._instance = instance
         self.activity_id = activity_id

@@ -609,7 +609,7 @@ class WorkflowInstance(WorkflowRuntime):
 
     def _on_signal_done(self, handler: Any, future: Future[Any]) -> None:
         error = future._exception
-        future._exception_retrieved = True
+        future._mark_retrieved()
         if error is not None and not future.cancelled():
             # A signal the code cannot handle is a workflow bug: fail visibly rather than
             # drop the signal or poison the decision task.
@@ -811,7 +811,7 @@ class WorkflowInstance(WorkflowRuntime):
             future.set_exception(error)
         if not future.result_future.done():
             future.result_future.set_exception(error)
-            future.result_future._exception_retrieved = True
+            future.result_future._mark_retrieved()
 
     def _child_result(self, job: _Job) -> ChildWorkflowFuture | None:
         future = self._children.pop(job.key, None)
@@ -1018,7 +1018,7 @@ class WorkflowInstance(WorkflowRuntime):
     def _on_main_done(self, main: Future[Any]) -> None:
         location = function_location(self._meta.func)
         error = main._exception
-        main._exception_retrieved = True
+        main._mark_retrieved()
         if self._close is not None:
             return
         if (
@@ -1058,7 +1058,7 @@ class WorkflowInstance(WorkflowRuntime):
 
     def _on_cancellation_handler_done(self, future: Future[Any]) -> None:
         error = future._exception
-        future._exception_retrieved = True
+        future._mark_retrieved()
         if error is not None and not future.cancelled():
             handler = getattr(self._definition, "cancellation_handler", None)
             self._fail(error, function_location(handler))
