@@ -159,11 +159,11 @@ class Activation:
     time: float
     # True when history already holds the decisions made at this boundary.
     is_replaying: bool
-    jobs: list[Job]
+    jobs: tuple[Job, ...]
     # (markerName, details) of the markers recorded by this boundary's
     # decisions; empty when not replaying. Lets ``patched()`` answer the same
     # way it did the first time.
-    recorded_markers: list[tuple[str, str | None]]
+    recorded_markers: tuple[tuple[str, str | None], ...]
     # UTF-8 bytes of the jobs' payloads (for memory estimates).
     payload_bytes: int
 
@@ -221,7 +221,7 @@ class Replayer:
         Raises:
             ReplayError: the previous activation was not completed.
         """
-    def complete_activation(self, commands: Sequence[Command]) -> list[int]:
+    def complete_activation(self, commands: Sequence[Command]) -> tuple[int, ...]:
         """Match the commands of the last activation against history.
 
         Returns the indices (into ``commands``) of the new decisions: the

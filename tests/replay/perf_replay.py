@@ -51,7 +51,7 @@ def main() -> None:
             if activation.is_replaying == bool(new):
                 return False
             k += 1
-        return k == n + 1 and new == [0]
+        return k == n + 1 and new == (0,)
 
     methods: list[tuple[str, Callable[[], object]]] = [
         ("orjson.loads", loads),

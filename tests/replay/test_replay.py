@@ -120,8 +120,8 @@ def test_sequential_history_replays_to_the_same_commands() -> None:
         assert activation.started_event_id == 6 * k + 3
         assert activation.time == T0 + activation.started_event_id
     assert [a.is_replaying for a, _ in seen] == [True] * n + [False]
-    assert all(new == [] for _, new in seen[:-1])
-    assert seen[-1][1] == [0], "only the live activation's command is new"
+    assert all(new == () for _, new in seen[:-1])
+    assert seen[-1][1] == (0,), "only the live activation's command is new"
     assert replayer.next_activation() is None
 
 
@@ -149,7 +149,7 @@ def test_job_fields_for_a_failed_activity_and_a_signal() -> None:
     replayer.extend(parse_all(b.pages()), b.last_id)
     replay_first = replayer.next_activation()
     assert replay_first is not None and replay_first.is_replaying
-    assert replayer.complete_activation([("ScheduleActivityTask", "1", "sum", "x.py:1 in f")]) == []
+    assert replayer.complete_activation([("ScheduleActivityTask", "1", "sum", "x.py:1 in f")]) == ()
     activation = replayer.next_activation()
     assert activation is not None and not activation.is_replaying
     failed, signal = activation.jobs
@@ -158,7 +158,7 @@ def test_job_fields_for_a_failed_activity_and_a_signal() -> None:
     assert failed.payload is None and failed.cause is None
     assert (signal.kind, signal.name, signal.payload) == ("signaled", "approve", '[["yes"], {}]')
     assert (signal.workflow_id, signal.run_id) == ("other", "r9")
-    assert activation.recorded_markers == []
+    assert activation.recorded_markers == ()
 
 
 def test_payload_bytes_counts_the_utf8_bytes_of_the_jobs_payloads() -> None:
@@ -191,7 +191,7 @@ def test_recorded_markers_are_reported() -> None:
     replayer.extend(parse_all(b.pages()), b.last_id)
     activation = replayer.next_activation()
     assert activation is not None
-    assert activation.recorded_markers == [("patch:v2", None)]
+    assert activation.recorded_markers == (("patch:v2", None),)
 
 
 def test_nondeterminism_names_event_and_code_location() -> None:
@@ -247,7 +247,7 @@ def test_sticky_extend_feeds_only_new_events() -> None:
         replayer.extend(parse_all(delta), started)
         ((activation, new),) = replay(replayer, n, start=k)
         assert not activation.is_replaying
-        assert new == [0]
+        assert new == (0,)
         assert activation.jobs[0].key == str(k)
     assert replayer.last_event_id == b.last_id
 
@@ -352,7 +352,7 @@ def test_parse_on_several_threads_at_once() -> None:
     finally:
         stop.set()
         thread.join()
-    assert results == [(b.last_id, n + 1, [0])] * 16
+    assert results == [(b.last_id, n + 1, (0,))] * 16
     assert ticks > 0, "a pure-Python thread kept running alongside the parsers"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
@@ -83,8 +83,8 @@ class _Activation(Protocol):
     is_replaying: bool
     # The id of the boundary's DecisionTaskStarted event: the history size.
     started_event_id: int
-    jobs: list[Any]
-    recorded_markers: list[tuple[str, str | None]]
+    jobs: Sequence[Any]
+    recorded_markers: Sequence[tuple[str, str | None]]
 
 
 _NO_MARKERS: frozenset[str] = frozenset()

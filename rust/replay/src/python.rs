@@ -19,7 +19,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyString, PyTuple};
 
 use crate::activation::{Activation, Job, JobKind};
 use crate::command::Command;
@@ -286,13 +286,16 @@ impl PyJob {
 }
 
 /// What the workflow code must process at one decision-task boundary.
+///
+/// Tuples, not lists: one allocation instead of two, and none when empty
+/// (the usual markers); a full replay makes one activation per boundary.
 #[pyclass(frozen, module = "botoflowx._replay", name = "Activation", get_all)]
 pub struct PyActivation {
     started_event_id: u64,
     time: f64,
     is_replaying: bool,
-    jobs: Py<PyList>,
-    recorded_markers: Py<PyList>,
+    jobs: Py<PyTuple>,
+    recorded_markers: Py<PyTuple>,
     /// UTF-8 bytes of the jobs' payloads, so the decider's memory estimate
     /// need not fetch (and copy) every payload string a second time.
     payload_bytes: usize,
@@ -331,8 +334,8 @@ impl PyActivation {
             started_event_id: activation.started_event_id,
             time: activation.time,
             is_replaying: activation.is_replaying,
-            jobs: PyList::new(py, jobs)?.unbind(),
-            recorded_markers: PyList::new(py, markers)?.unbind(),
+            jobs: PyTuple::new(py, jobs)?.unbind(),
+            recorded_markers: PyTuple::new(py, markers)?.unbind(),
             payload_bytes,
         })
     }
@@ -384,11 +387,11 @@ impl PyReplayer {
         }
     }
 
-    fn complete_activation(
+    fn complete_activation<'py>(
         &mut self,
-        py: Python<'_>,
+        py: Python<'py>,
         commands: Vec<(PyBackedStr, PyBackedStr, PyBackedStr, PyBackedStr)>,
-    ) -> PyResult<Vec<usize>> {
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let commands: Vec<Command<'_>> = commands
             .iter()
             .map(|(decision_type, key, name, location)| Command {
@@ -400,9 +403,13 @@ impl PyReplayer {
             .collect();
         // The diff is a few comparisons per command: far cheaper than a GIL
         // round trip, so it runs with the GIL held.
-        self.inner
+        let new = self
+            .inner
             .complete_activation(&commands)
-            .map_err(|e| to_py_err(py, e))
+            .map_err(|e| to_py_err(py, e))?;
+        // A tuple: a replayed boundary has no new decisions, and the empty
+        // tuple is shared.
+        PyTuple::new(py, new)
     }
 
     #[getter]
