@@ -83,8 +83,12 @@ class _Activation(Protocol):
     is_replaying: bool
     # The id of the boundary's DecisionTaskStarted event: the history size.
     started_event_id: int
-    jobs: Sequence[Any]
-    recorded_markers: Sequence[tuple[str, str | None]]
+
+    # Read-only, so the replay core's tuples and a test double's lists both fit.
+    @property
+    def jobs(self) -> Sequence[Any]: ...
+    @property
+    def recorded_markers(self) -> Sequence[tuple[str, str | None]]: ...
 
 
 _NO_MARKERS: frozenset[str] = frozenset()
