@@ -38,27 +38,38 @@ class Command:
             ``Replayer.complete_activation`` takes.
     """
 
-    __slots__ = (
-        "_attributes",
-        "_decision",
-        "decision_type",
-        "key",
-        "location",
-        "name",
-        "replay_tuple",
-    )
+    # The four matched fields live only in replay_tuple (read through the properties
+    # below): a full replay makes a command per decision of the history, and reads them
+    # only for the few it sends.
+    __slots__ = ("_attributes", "_decision", "replay_tuple")
 
     def __init__(
         self, decision_type: str, key: str, name: str, location: str, attributes: dict[str, Any]
     ) -> None:
         """Make a command whose decision carries ``attributes`` (None values left out)."""
-        self.decision_type = decision_type
-        self.key = key
-        self.name = name
-        self.location = location
         self.replay_tuple = (decision_type, key, name, location)
         self._attributes: dict[str, Any] | None = attributes
         self._decision: dict[str, Any] | None = None
+
+    @property
+    def decision_type(self) -> str:
+        """The SWF decision type."""
+        return self.replay_tuple[0]
+
+    @property
+    def key(self) -> str:
+        """What the replay core matches the command by (see the class docstring)."""
+        return self.replay_tuple[1]
+
+    @property
+    def name(self) -> str:
+        """The activity, child workflow or signal name; else ``""``."""
+        return self.replay_tuple[2]
+
+    @property
+    def location(self) -> str:
+        """Where the workflow code made the command."""
+        return self.replay_tuple[3]
 
     def _make_attributes(self) -> dict[str, Any]:
         assert self._attributes is not None
@@ -127,10 +138,6 @@ class DeferredCommand(Command):
     ) -> None:
         """Make the command; ``source.attributes(key, payload)`` makes its attributes."""
         # Command.__init__ inlined: one call less per command.
-        self.decision_type = decision_type
-        self.key = key
-        self.name = name
-        self.location = location
         self.replay_tuple = (decision_type, key, name, location)
         self._attributes = None
         self._decision = None
