@@ -19,7 +19,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
 
 use crate::activation::{Activation, Job, JobKind};
 use crate::command::Command;
@@ -226,79 +226,77 @@ fn kind_name(py: Python<'_>, kind: JobKind) -> Py<PyString> {
     names[kind as usize].clone_ref(py)
 }
 
+/// An optional string field as a Python object (`None` when absent).
+fn opt_str(py: Python<'_>, value: &Option<Box<str>>) -> Py<PyAny> {
+    match value.as_deref() {
+        Some(value) => PyString::new(py, value).into_any().unbind(),
+        None => py.None(),
+    }
+}
+
 /// One thing that happened, for the workflow code to react to.
-#[pyclass(frozen, module = "botoflowx._replay", name = "Job")]
+///
+/// The fields are Python objects made once, so pyo3 exposes them as struct
+/// members, read without a getter call: a full replay reads the kind, key
+/// and payload of every job. `None` stands for an absent field.
+#[pyclass(frozen, module = "botoflowx._replay", name = "Job", get_all)]
 pub struct PyJob {
-    job: Job,
+    kind: Py<PyString>,
+    event_id: Py<PyInt>,
+    key: Py<PyString>,
+    name: Py<PyAny>,
+    payload: Py<PyAny>,
+    reason: Py<PyAny>,
+    details: Py<PyAny>,
+    cause: Py<PyAny>,
+    workflow_id: Py<PyAny>,
+    run_id: Py<PyAny>,
 }
 
 #[pymethods]
 impl PyJob {
-    #[getter]
-    fn kind(&self, py: Python<'_>) -> Py<PyString> {
-        kind_name(py, self.job.kind)
-    }
-    #[getter]
-    fn event_id(&self) -> u64 {
-        self.job.event_id
-    }
-    #[getter]
-    fn key(&self) -> &str {
-        &self.job.key
-    }
-    #[getter]
-    fn name(&self) -> Option<&str> {
-        self.job.name.as_deref()
-    }
-    #[getter]
-    fn payload(&self) -> Option<&str> {
-        self.job.payload.as_deref()
-    }
-    #[getter]
-    fn reason(&self) -> Option<&str> {
-        self.job.reason.as_deref()
-    }
-    #[getter]
-    fn details(&self) -> Option<&str> {
-        self.job.details.as_deref()
-    }
-    #[getter]
-    fn cause(&self) -> Option<&str> {
-        self.job.cause.as_deref()
-    }
-    #[getter]
-    fn workflow_id(&self) -> Option<&str> {
-        self.job.workflow_id.as_deref()
-    }
-    #[getter]
-    fn run_id(&self) -> Option<&str> {
-        self.job.run_id.as_deref()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
             "<Job {} event_id={} key={:?}>",
-            self.job.kind.name(),
-            self.job.event_id,
-            &*self.job.key
-        )
+            self.kind.bind(py).to_str()?,
+            self.event_id.bind(py),
+            self.key.bind(py).to_str()?
+        ))
+    }
+}
+
+impl PyJob {
+    fn new(py: Python<'_>, job: &Job) -> Self {
+        Self {
+            kind: kind_name(py, job.kind),
+            event_id: PyInt::new(py, job.event_id).unbind(),
+            key: PyString::new(py, &job.key).unbind(),
+            name: opt_str(py, &job.name),
+            payload: opt_str(py, &job.payload),
+            reason: opt_str(py, &job.reason),
+            details: opt_str(py, &job.details),
+            cause: opt_str(py, &job.cause),
+            workflow_id: opt_str(py, &job.workflow_id),
+            run_id: opt_str(py, &job.run_id),
+        }
     }
 }
 
 /// What the workflow code must process at one decision-task boundary.
 ///
-/// Tuples, not lists: one allocation instead of two, and none when empty
-/// (the usual markers); a full replay makes one activation per boundary.
+/// Python objects made once, read as struct members (see `PyJob`). Tuples,
+/// not lists: one allocation instead of two, and none when empty (the usual
+/// markers); a full replay makes one activation per boundary.
 #[pyclass(frozen, module = "botoflowx._replay", name = "Activation", get_all)]
 pub struct PyActivation {
-    started_event_id: u64,
-    time: f64,
-    is_replaying: bool,
+    started_event_id: Py<PyInt>,
+    time: Py<PyFloat>,
+    is_replaying: Py<PyBool>,
     jobs: Py<PyTuple>,
     recorded_markers: Py<PyTuple>,
     /// UTF-8 bytes of the jobs' payloads, so the decider's memory estimate
     /// need not fetch (and copy) every payload string a second time.
-    payload_bytes: usize,
+    payload_bytes: Py<PyInt>,
 }
 
 #[pymethods]
@@ -306,8 +304,8 @@ impl PyActivation {
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "<Activation started_event_id={} is_replaying={} jobs={}>",
-            self.started_event_id,
-            if self.is_replaying { "True" } else { "False" },
+            self.started_event_id.bind(py),
+            self.is_replaying.bind(py),
             self.jobs.bind(py).len()
         )
     }
@@ -315,15 +313,15 @@ impl PyActivation {
 
 impl PyActivation {
     fn new(py: Python<'_>, activation: Activation) -> PyResult<Self> {
-        let payload_bytes = activation
+        let payload_bytes: usize = activation
             .jobs
             .iter()
             .filter_map(|job| job.payload.as_deref().map(str::len))
             .sum();
         let jobs = activation
             .jobs
-            .into_iter()
-            .map(|job| Py::new(py, PyJob { job }))
+            .iter()
+            .map(|job| Py::new(py, PyJob::new(py, job)))
             .collect::<PyResult<Vec<_>>>()?;
         let markers = activation
             .recorded_markers
@@ -331,12 +329,12 @@ impl PyActivation {
             .map(|(name, details)| PyTuple::new(py, [Some(&**name), details.as_deref()]))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(Self {
-            started_event_id: activation.started_event_id,
-            time: activation.time,
-            is_replaying: activation.is_replaying,
+            started_event_id: PyInt::new(py, activation.started_event_id).unbind(),
+            time: PyFloat::new(py, activation.time).unbind(),
+            is_replaying: PyBool::new(py, activation.is_replaying).to_owned().unbind(),
             jobs: PyTuple::new(py, jobs)?.unbind(),
             recorded_markers: PyTuple::new(py, markers)?.unbind(),
-            payload_bytes,
+            payload_bytes: PyInt::new(py, payload_bytes).unbind(),
         })
     }
 }
