@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 import threading
@@ -14,7 +15,7 @@ import pytest
 from botocore.credentials import Credentials
 
 from botoflowx.client import SWFError
-from botoflowx.client._http import ConnectFailed, ConnectionPool, RequestFailed
+from botoflowx.client._http import ConnectFailed, ConnectionPool, Proxy, RequestFailed
 from botoflowx.client._transport import RawSWFTransport
 
 HEAD = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"
@@ -397,3 +398,178 @@ def test_the_transport_trusts_the_ca_bundle_boto3_is_configured_with(
         assert b"DescribeDomain" in transport.call("DescribeDomain", {"name": "d"})
     finally:
         transport.close()
+
+
+# -- through an http:// proxy ---------------------------------------------------------------
+
+AUTH = "Basic " + base64.b64encode(b"user:p@ss").decode()
+
+
+@dataclass
+class ScriptedProxy:
+    """Tunnels CONNECT requests to their target; answers anything else itself."""
+
+    port: int = 0
+    refuse_with: bytes | None = None
+    heads: list[bytes] = field(default_factory=list)
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def proxy() -> Iterator[ScriptedProxy]:
+    state = ScriptedProxy()
+    listener = socket.create_server(("127.0.0.1", 0))
+    state.port = listener.getsockname()[1]
+
+    def serve(conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(65536)
+            if not chunk:
+                conn.close()
+                return
+            head += chunk
+        state.heads.append(head)
+        if not head.startswith(b"CONNECT "):
+            # Plain HTTP through the proxy: answer with the request line it got.
+            body = head.split(b"\r\n", 1)[0]
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            conn.close()
+            return
+        if state.refuse_with is not None:
+            conn.sendall(state.refuse_with)
+            conn.close()
+            return
+        host, _, port = head.split(b" ")[1].decode().rpartition(":")
+        upstream = socket.create_connection((host.strip("[]"), int(port)))
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        threading.Thread(target=_pipe, args=(upstream, conn), daemon=True).start()
+        _pipe(conn, upstream)
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield state
+    finally:
+        listener.close()
+
+
+def transport(endpoint: str, proxy_url: str) -> RawSWFTransport:
+    credentials = Credentials("AKID", "secret")
+    return RawSWFTransport(
+        endpoint_url=endpoint,
+        region="us-east-1",
+        credentials=lambda: credentials,
+        verify=str(FIXTURES / "localhost.crt"),
+        max_attempts=1,
+        connect_timeout=5.0,
+        read_timeout=5.0,
+        proxy=proxy_url,
+    )
+
+
+def test_https_endpoints_are_reached_through_a_connect_tunnel(
+    tls_server: ScriptedServer,
+    proxy: ScriptedProxy,
+) -> None:
+    raw = transport(
+        f"https://localhost:{tls_server.port}", f"http://user:p%40ss@127.0.0.1:{proxy.port}"
+    )
+    try:
+        for operation in ("DescribeDomain", "PollForDecisionTask"):
+            assert raw.call(operation, {"name": "d"}) == (
+                b'{"target":"SimpleWorkflowService.%s"}' % operation.encode()
+            )
+    finally:
+        raw.close()
+    # One tunnel, kept alive; the certificate was checked against the endpoint's name.
+    assert len(proxy.heads) == 1
+    connect = proxy.heads[0].decode()
+    assert connect.startswith(f"CONNECT localhost:{tls_server.port} HTTP/1.1\r\n")
+    assert f"Proxy-Authorization: {AUTH}\r\n" in connect
+
+
+def test_a_refused_tunnel_is_a_connect_failure_that_says_why(
+    tls_server: ScriptedServer,
+    proxy: ScriptedProxy,
+) -> None:
+    proxy.refuse_with = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
+    raw = transport(f"https://localhost:{tls_server.port}", f"127.0.0.1:{proxy.port}")
+    with pytest.raises(SWFError) as info:
+        raw.call("DescribeDomain", {"name": "d"})
+    assert info.value.status == 0  # nothing sent to SWF: safe to retry any call
+    assert "407 Proxy Authentication Required" in info.value.message
+    assert "http://user:password@host:port" in info.value.message
+    assert f"through proxy 127.0.0.1:{proxy.port}" in info.value.message
+    assert tls_server.connections == 0
+
+
+def test_http_endpoints_send_absolute_form_requests_to_the_proxy(proxy: ScriptedProxy) -> None:
+    raw = transport("http://swf.internal:8080/", f"http://user:p%40ss@127.0.0.1:{proxy.port}")
+    try:
+        # The scripted proxy answers with the request line it got.
+        assert (
+            raw.call("DescribeDomain", {"name": "d"}) == b"POST http://swf.internal:8080/ HTTP/1.1"
+        )
+    finally:
+        raw.close()
+    head = proxy.heads[0].decode()
+    assert "Host: swf.internal:8080\r\n" in head
+    assert f"Proxy-Authorization: {AUTH}\r\n" in head
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("proxy.corp:3128", Proxy("proxy.corp", 3128, None)),
+        ("//proxy.corp", Proxy("proxy.corp", 80, None)),
+        (
+            "http://u:p@10.0.0.1:8",
+            Proxy("10.0.0.1", 8, "Basic " + base64.b64encode(b"u:p").decode()),
+        ),
+    ],
+)
+def test_proxy_urls_are_read_as_botocore_reads_them(url: str, expected: Proxy) -> None:
+    assert Proxy.from_url(url) == expected
+
+
+def test_a_tls_proxy_url_is_refused_with_what_to_do() -> None:
+    with pytest.raises(ValueError, match="only http:// proxies"):
+        Proxy.from_url("https://proxy.corp:3128")
+
+
+def test_the_transport_takes_the_proxy_boto3_would_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botoflowx.client import make_swf_transport
+
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    via = make_swf_transport(region="us-east-1", endpoint_url="https://swf.us-east-1.amazonaws.com")
+    assert via._pool._proxy == Proxy("proxy.corp", 3128, None)
+    monkeypatch.setenv("NO_PROXY", "amazonaws.com")
+    direct = make_swf_transport(
+        region="us-east-1", endpoint_url="https://swf.us-east-1.amazonaws.com"
+    )
+    assert direct._pool._proxy is None
+    plain = make_swf_transport(region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    assert plain._pool._proxy is None  # HTTPS_PROXY does not apply to http:// endpoints

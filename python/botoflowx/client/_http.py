@@ -13,10 +13,15 @@ Failures are reported so the caller can decide whether a retry is safe:
 :class:`ConnectFailed` means the request never left this process (no
 connection could be made), :class:`RequestFailed` means it may have reached the
 server (a reset, a timeout, a malformed or truncated answer).
+
+Through an ``http://`` proxy, ``https`` endpoints are reached by a ``CONNECT``
+tunnel; ``http`` endpoints get the proxy's connection and absolute-form request
+lines, which the caller writes (the pool only connects).
 """
 
 from __future__ import annotations
 
+import base64
 import queue
 import select
 import socket
@@ -24,8 +29,10 @@ import ssl
 import struct
 import sys
 import time
+from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
 
-__all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "RequestFailed"]
+__all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "Proxy", "RequestFailed"]
 
 # Bytes asked of the kernel per receive: a typical answer arrives in one.
 _RECV_SIZE = 65536
@@ -46,6 +53,43 @@ class ConnectFailed(OSError):
 
 class RequestFailed(OSError):
     """The exchange failed after the request may have been sent."""
+
+
+class Proxy(NamedTuple):
+    """An ``http://`` proxy to connect through.
+
+    Attributes:
+        host: The proxy's host name or address.
+        port: Its TCP port.
+        authorization: The ``Proxy-Authorization`` value (Basic, from the
+            URL's user and password), or None.
+    """
+
+    host: str
+    port: int
+    authorization: str | None
+
+    @classmethod
+    def from_url(cls, url: str) -> Proxy:
+        """Read a proxy URL the way botocore does (``host:port`` alone means ``http://``).
+
+        Raises:
+            ValueError: The URL is not an ``http://`` proxy URL with a host.
+        """
+        if not url.startswith(("http:", "https:")):
+            url = "http:" + url if url.startswith("//") else "http://" + url
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(
+                f"proxy {url!r}: only http:// proxies are supported on the raw transport "
+                "(TLS to the proxy itself is not); set HTTPS_PROXY/HTTP_PROXY to the "
+                "proxy's http:// URL"
+            )
+        authorization = None
+        if parts.username is not None and parts.password is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password)}".encode()
+            authorization = "Basic " + base64.b64encode(pair).decode()
+        return cls(parts.hostname, parts.port or 80, authorization)
 
 
 class HTTPResponse:
@@ -108,6 +152,10 @@ class _SocketReader:
                 line = self._buffer[self._pos : self._pos + limit]
                 self._pos += len(line)
                 return line
+
+    def pending(self) -> bool:
+        """Whether bytes were received beyond what was read."""
+        return self._pos < len(self._buffer)
 
     def read_head(self, limit: int) -> bytes:
         """Lines up to and including the blank line that ends them; b"" at the end of the stream.
@@ -210,6 +258,7 @@ class ConnectionPool:
         connect_timeout: Seconds to wait for the TCP (and TLS) handshake.
         read_timeout: Seconds a read may block; long polls need more than 60.
         max_connections: Connections kept and used at once.
+        proxy: Connect through this proxy (a ``CONNECT`` tunnel for TLS).
     """
 
     def __init__(
@@ -221,12 +270,14 @@ class ConnectionPool:
         connect_timeout: float,
         read_timeout: float,
         max_connections: int,
+        proxy: Proxy | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError(f"max_connections must be >= 1, got {max_connections}")
         self.host = host
         self.port = port
         self._tls = tls
+        self._proxy = proxy
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         # list.append/pop are atomic, so the idle stack needs no lock of its own.
@@ -298,20 +349,49 @@ class ConnectionPool:
             connection.close()
 
     def _connect(self) -> _Connection:
+        proxy = self._proxy
+        address = (self.host, self.port) if proxy is None else (proxy.host, proxy.port)
         try:
-            sock = socket.create_connection((self.host, self.port), self._connect_timeout)
+            sock = socket.create_connection(address, self._connect_timeout)
         except OSError as exc:
-            raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+            raise ConnectFailed(f"cannot connect to {self._via()}: {exc}") from exc
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._tls is not None:
+                if proxy is not None:
+                    self._open_tunnel(sock, proxy)
                 sock = self._tls.wrap_socket(sock, server_hostname=self.host)
             _set_io_timeout(sock, self._read_timeout)
         except OSError as exc:
             sock.close()
-            # A failed TLS handshake sent no request either.
-            raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+            # A failed tunnel or TLS handshake sent no request either.
+            raise ConnectFailed(f"cannot connect to {self._via()}: {exc}") from exc
         return _Connection(sock)
+
+    def _via(self) -> str:
+        if self._proxy is None:
+            return f"{self.host}:{self.port}"
+        return f"{self.host}:{self.port} through proxy {self._proxy.host}:{self._proxy.port}"
+
+    def _open_tunnel(self, sock: socket.socket, proxy: Proxy) -> None:
+        """Ask the proxy for a tunnel to the endpoint (the socket still has the connect timeout)."""
+        authority = f"[{self.host}]" if ":" in self.host else self.host
+        authority = f"{authority}:{self.port}"
+        auth = f"Proxy-Authorization: {proxy.authorization}\r\n" if proxy.authorization else ""
+        sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n".encode())
+        reader = _SocketReader(sock)
+        head = reader.read_head(_MAX_HEAD)
+        _, status = _parse_status_line(head)
+        if not 200 <= status < 300:
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            hint = (
+                " (put the user and password in the proxy URL: http://user:password@host:port)"
+                if status == 407
+                else ""
+            )
+            raise ConnectFailed(f"the proxy refused the tunnel: {line}{hint}")
+        if reader.pending():
+            raise ConnectFailed("the proxy sent data before the TLS handshake")
 
 
 def _set_io_timeout(sock: socket.socket, seconds: float) -> None:

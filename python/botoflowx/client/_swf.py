@@ -10,6 +10,8 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.httpsession import ProxyConfiguration
+from botocore.utils import get_environ_proxies
 
 from botoflowx.client._transport import CredentialsProvider, RawSWFTransport
 
@@ -154,8 +156,10 @@ def transport_for_target(target: SWFTarget) -> RawSWFTransport:
     """Build the raw-bytes transport (long-poll timeouts) for a resolved target.
 
     The endpoint URL and region are taken from a boto3 client built for the
-    same target, and the CA bundle from the session's configuration, so the
-    transport reaches exactly where boto3 would and trusts what it trusts.
+    same target, the CA bundle from the session's configuration and the proxy
+    as botocore chooses it (the client's ``proxies``, else ``HTTPS_PROXY`` /
+    ``HTTP_PROXY`` unless ``NO_PROXY`` names the host), so the transport
+    reaches exactly where boto3 would, the same way, and trusts what it trusts.
     """
     client = client_for_target(target, long_poll=True)
     provider: CredentialsProvider
@@ -181,6 +185,7 @@ def transport_for_target(target: SWFTarget) -> RawSWFTransport:
         read_timeout=LONG_POLL_READ_TIMEOUT,
         connect_timeout=CONNECT_TIMEOUT,
         verify=_ca_bundle(target.session),
+        proxy=_proxy_url(client),
     )
 
 
@@ -189,6 +194,15 @@ def _ca_bundle(session: boto3.session.Session | botocore.session.Session) -> boo
     core = session._session if isinstance(session, boto3.session.Session) else session
     bundle = core.get_config_variable("ca_bundle")
     return bundle if isinstance(bundle, str) and bundle else True
+
+
+def _proxy_url(client: SWFClient) -> str | None:
+    """The proxy URL botocore would send this client's requests through, or None."""
+    endpoint = client.meta.endpoint_url
+    proxies = client.meta.config.proxies
+    if proxies is None:
+        proxies = get_environ_proxies(endpoint)
+    return ProxyConfiguration(proxies).proxy_url_for(endpoint) or None
 
 
 def make_swf_transport(

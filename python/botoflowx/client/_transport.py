@@ -6,10 +6,8 @@ hot calls also skip botocore's request machinery: they are signed with
 botocore's credentials by a SigV4 signer that produces botocore's exact
 signature at a fraction of the cost (``_signer.py``), and sent over a lean
 keep-alive HTTP/1.1 pool (``_http.py``). Endpoint, region, credentials and CA
-bundle are those a boto3 client of the same session would use.
-
-Not supported on this path: HTTP proxies (the boto3 client, used for every
-other call, honours them).
+bundle are those a boto3 client of the same session would use, and so is the
+proxy (``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``), if it is an ``http://`` one.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from botocore.credentials import ReadOnlyCredentials
 from botoflowx._version import __version__
 from botoflowx.client._backoff import Backoff
 from botoflowx.client._errors import SWFError
-from botoflowx.client._http import ConnectFailed, ConnectionPool, RequestFailed
+from botoflowx.client._http import ConnectFailed, ConnectionPool, Proxy, RequestFailed
 from botoflowx.client._signer import CONTENT_TYPE, SigV4Signer
 
 __all__ = [
@@ -72,9 +70,12 @@ class RawSWFTransport:
         verify: For ``https``: True to verify the server's certificate against
             botocore's CA bundle, a path to use another bundle, False not to
             verify (as botocore's ``verify``).
+        proxy: The URL of an ``http://`` proxy to go through (user and password
+            in the URL are sent as Basic proxy authorization), or None.
 
     Raises:
-        ValueError: The endpoint URL is not an absolute ``http``/``https`` URL.
+        ValueError: The endpoint URL is not an absolute ``http``/``https`` URL,
+            or the proxy URL is not an ``http://`` one.
     """
 
     def __init__(
@@ -90,6 +91,7 @@ class RawSWFTransport:
         backoff_cap: float = 10.0,
         max_connections: int = 50,
         verify: bool | str = True,
+        proxy: str | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
@@ -113,7 +115,15 @@ class RawSWFTransport:
         host_header = host if port == _DEFAULT_PORTS[parts.scheme] else f"{host}:{port}"
         path = parts.path or "/"
         self._signer = SigV4Signer(host=host_header, path=path, region=region, service=SIGNING_NAME)
-        self._request_line = f"POST {path} HTTP/1.1\r\nHost: {host_header}\r\n".encode()
+        via = Proxy.from_url(proxy) if proxy else None
+        request_line = f"POST {path} HTTP/1.1\r\nHost: {host_header}\r\n"
+        if via is not None and parts.scheme == "http":
+            # Plain HTTP through a proxy: absolute-form target, credentials per request.
+            # (An https endpoint is reached through a tunnel the pool opens.)
+            request_line = f"POST http://{host_header}{path} HTTP/1.1\r\nHost: {host_header}\r\n"
+            if via.authorization:
+                request_line += f"Proxy-Authorization: {via.authorization}\r\n"
+        self._request_line = request_line.encode()
         self._pool = ConnectionPool(
             parts.hostname,
             port,
@@ -121,6 +131,7 @@ class RawSWFTransport:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_connections=max_connections,
+            proxy=via,
         )
         self._closed = threading.Event()
 
