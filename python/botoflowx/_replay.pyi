@@ -7,7 +7,7 @@ workflow code produced go back in as small tuples and the indices of the new
 ones (the decision diff) come out. No Python object is made per history event.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import final
 
 __all__ = [
@@ -221,7 +221,7 @@ class Replayer:
         Raises:
             ReplayError: the previous activation was not completed.
         """
-    def complete_activation(self, commands: Sequence[Command]) -> tuple[int, ...]:
+    def complete_activation(self, commands: Iterable[Command]) -> tuple[int, ...]:
         """Match the commands of the last activation against history.
 
         Returns the indices (into ``commands``) of the new decisions: the

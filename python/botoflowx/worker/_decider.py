@@ -184,7 +184,7 @@ class WorkflowRun:
                 activations += 1
                 payload_bytes += activation.payload_bytes
                 commands = instance.apply(activation)
-                new = replayer.complete_activation(list(map(_replay_tuple, commands)))
+                new = replayer.complete_activation(map(_replay_tuple, commands))
                 if new:
                     decisions.extend(commands[index].decision for index in new)
         self.payload_bytes += payload_bytes

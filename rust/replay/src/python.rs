@@ -388,8 +388,14 @@ impl PyReplayer {
     fn complete_activation<'py>(
         &mut self,
         py: Python<'py>,
-        commands: Vec<(PyBackedStr, PyBackedStr, PyBackedStr, PyBackedStr)>,
+        commands: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyTuple>> {
+        // Any iterable, not only a sequence: the decider passes a lazy map
+        // over its commands rather than build a list per activation.
+        let commands = commands
+            .try_iter()?
+            .map(|item| item?.extract::<(PyBackedStr, PyBackedStr, PyBackedStr, PyBackedStr)>())
+            .collect::<PyResult<Vec<_>>>()?;
         let commands: Vec<Command<'_>> = commands
             .iter()
             .map(|(decision_type, key, name, location)| Command {
