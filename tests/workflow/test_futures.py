@@ -92,6 +92,15 @@ def test_unretrieved_exception_is_logged(caplog: pytest.LogCaptureFixture) -> No
     assert "never retrieved" in caplog.text and "lost" in caplog.text
 
 
+def test_failing_does_not_format_the_exception() -> None:
+    class Unprintable(Exception):
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    f: Future[int] = Future.with_exception(Unprintable())
+    assert isinstance(f.exception(), Unprintable)
+
+
 def test_retrieved_exception_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     f: Future[int] = Future.with_exception(ValueError("seen"))
     assert f.exception() is not None

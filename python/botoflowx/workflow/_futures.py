@@ -26,8 +26,8 @@ class _UnretrievedLog:
     set_exception arms one; retrieving the exception disarms it. A ``__del__`` on Future
     would cost every future a finalizer call when freed, thousands in a full replay, to
     report the few that failed (asyncio's pure-Python futures once had a _TracebackLogger
-    for the same reason). It holds the future's repr, not the future: a done future's
-    repr does not change.
+    for the same reason). It holds the future's description, not the future (it would
+    keep it alive); the exception's repr is left to logging, which survives a broken one.
     """
 
     __slots__ = ("description", "exception")
@@ -39,9 +39,10 @@ class _UnretrievedLog:
     def __del__(self) -> None:
         if self.exception is not None:
             log.error(
-                "Future exception was never retrieved: %s (yield the future, or call its "
-                "exception() method, to handle it)",
+                "Future exception was never retrieved: <%s finished exception=%r> (yield the "
+                "future, or call its exception() method, to handle it)",
                 self.description,
+                self.exception,
                 exc_info=self.exception,
             )
 
@@ -206,7 +207,8 @@ class Future(Generic[T]):
             )
         self._exception = exception
         self._state = _FINISHED
-        self._unretrieved = _UnretrievedLog(repr(self), exception)
+        # What repr(self) starts with (see __repr__).
+        self._unretrieved = _UnretrievedLog(f"{type(self).__name__}{self._describe()}", exception)
         self._schedule_callbacks()
 
     def cancel(self, msg: str | None = None) -> bool:
