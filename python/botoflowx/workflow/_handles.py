@@ -9,7 +9,7 @@ from botoflowx.workflow._commands import Command, caller_location, make_command
 from botoflowx.workflow._futures import _PENDING, Future
 
 if TYPE_CHECKING:
-    from botoflowx.activity._meta import ActivityMeta
+    from botoflowx.activity._meta import ActivityMeta, SchedulePlan
     from botoflowx.workflow._convert import DataConverter
     from botoflowx.workflow._instance import WorkflowInstance
 
@@ -30,7 +30,7 @@ class ActivityFuture(Future[Any]):
         instance: WorkflowInstance,
         activity_id: str,
         meta: ActivityMeta,
-        converter: DataConverter,
+        plan: SchedulePlan,
         command: Command,
     ) -> None:
         """Track the activity scheduled by ``command`` (created by the engine)."""
@@ -43,9 +43,16 @@ class ActivityFuture(Future[Any]):
         self._instance = instance
         self.activity_id = activity_id
         self.meta = meta
-        self.converter = converter
+        # meta.schedule_plan, kept: its result is decoded with the plan's converter.
+        self._plan = plan
         self._command = command
         self._cancel_requested = False
+
+    @property
+    def converter(self) -> DataConverter:
+        """The converter of the activity's input and result."""
+        converter: DataConverter = self._plan.converter
+        return converter
 
     @property
     def activity_type(self) -> tuple[str, str]:

@@ -347,7 +347,7 @@ class WorkflowInstance(WorkflowRuntime):
             "ScheduleActivityTask", activity_id, meta.name, location, plan, payload
         )
         self._outbox.emit(command)
-        future = ActivityFuture(self, activity_id, meta, converter, command)
+        future = ActivityFuture(self, activity_id, meta, plan, command)
         self._activities[activity_id] = future
         return future
 
@@ -651,7 +651,7 @@ class WorkflowInstance(WorkflowRuntime):
                 value = None
             else:
                 # _convert.loads() with the plan's converter (the future's), inlined.
-                plan = future.meta.schedule_plan
+                plan = future._plan
                 converter: Any = plan.converter
                 if plan.takes_context:
                     value = converter.loads(payload, context=plan.result_context)
