@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
@@ -194,8 +193,7 @@ class WorkflowInstance(WorkflowRuntime):
         with self.running():
             return self.apply(activation)
 
-    @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
+    def running(self) -> _Running:
         """Make this run's context and loop current on this thread for the ``with`` block.
 
         Inside it, :meth:`apply` does what :meth:`activate` does. The decider enters it
@@ -203,13 +201,7 @@ class WorkflowInstance(WorkflowRuntime):
         through thousands of activations, and each thread-local set costs about as much
         as a Python call.
         """
-        previous = _peek_context()
-        set_context(self._decision_context)
-        try:
-            with self._loop.active():
-                yield
-        finally:
-            set_context(previous)
+        return _Running(self)
 
     def apply(self, activation: _Activation) -> list[Command]:
         """:meth:`activate`, inside ``with`` :meth:`running`."""
@@ -1119,3 +1111,29 @@ class WorkflowInstance(WorkflowRuntime):
 
     def __repr__(self) -> str:
         return f"<WorkflowInstance {self._meta.name} {self._meta.version} {self._execution}>"
+
+
+class _Running:
+    """The context manager of :meth:`WorkflowInstance.running`.
+
+    A plain class, like the loop's ``_Active``: a sticky hit enters it once per
+    decision task, and a generator-based one costs several times more.
+    """
+
+    __slots__ = ("_active", "_context", "_previous")
+
+    def __init__(self, instance: WorkflowInstance) -> None:
+        self._context = instance._decision_context
+        self._active = instance._loop.active()
+        self._previous: Any = None
+
+    def __enter__(self) -> None:
+        self._previous = _peek_context()
+        set_context(self._context)
+        self._active.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._active.__exit__(*exc_info)
+        finally:
+            set_context(self._previous)
