@@ -156,6 +156,8 @@ def test_a_head_split_across_receives_and_bare_lf_heads_are_read(
         dribble,
         reply(b"HTTP/1.1 200 OK\nContent-Length: 4\nX-Bare: lf\n\nbare"),
         reply(b"HTTP/1.1 204 No Content\r\n\r\n"),
+        # A bare-LF head whose body starts with CRLF: the body is the CRLF.
+        reply(b"HTTP/1.1 200 OK\nContent-Length: 2\n\n\r\n"),
         ok(b"last"),
     ]
     http = pool(server)
@@ -166,6 +168,7 @@ def test_a_head_split_across_receives_and_bare_lf_heads_are_read(
     assert (bare.body, bare.headers["x-bare"]) == (b"bare", "lf")
     empty = http.request(HEAD, BODY)
     assert (empty.status, empty.body, empty.headers) == (204, b"", {})
+    assert http.request(HEAD, BODY).body == b"\r\n"
     assert http.request(HEAD, BODY).body == b"last"
     assert server.connections == 1
 
@@ -509,17 +512,23 @@ def test_https_endpoints_are_reached_through_a_connect_tunnel(
     assert f"Proxy-Authorization: {AUTH}\r\n" in connect
 
 
+@pytest.mark.parametrize(
+    ("userinfo", "hint"),
+    [
+        ("", "put the user and password in the proxy URL: http://user:password@host:port"),
+        ("user:wrong@", "it rejected the user and password of the proxy URL"),
+    ],
+)
 def test_a_refused_tunnel_is_a_connect_failure_that_says_why(
-    tls_server: ScriptedServer,
-    proxy: ScriptedProxy,
+    tls_server: ScriptedServer, proxy: ScriptedProxy, userinfo: str, hint: str
 ) -> None:
     proxy.refuse_with = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
-    raw = transport(f"https://localhost:{tls_server.port}", f"127.0.0.1:{proxy.port}")
+    raw = transport(f"https://localhost:{tls_server.port}", f"{userinfo}127.0.0.1:{proxy.port}")
     with pytest.raises(SWFError) as info:
         raw.call("DescribeDomain", {"name": "d"})
     assert info.value.status == 0  # nothing sent to SWF: safe to retry any call
     assert "407 Proxy Authentication Required" in info.value.message
-    assert "http://user:password@host:port" in info.value.message
+    assert hint in info.value.message
     assert f"through proxy 127.0.0.1:{proxy.port}" in info.value.message
     assert tls_server.connections == 0
 
@@ -553,9 +562,28 @@ def test_proxy_urls_are_read_as_botocore_reads_them(url: str, expected: Proxy) -
     assert Proxy.from_url(url) == expected
 
 
-def test_a_tls_proxy_url_is_refused_with_what_to_do() -> None:
-    with pytest.raises(ValueError, match="only http:// proxies"):
-        Proxy.from_url("https://proxy.corp:3128")
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://alice:s3cret@proxy.corp:3128", "proxy https://proxy.corp: only http://"),
+        ("socks5://proxy.corp:1080", "proxy socks5://proxy.corp: only http://"),
+        ("http://alice:s3cret@proxy.corp:99999", "proxy http://proxy.corp: Port out of range"),
+    ],
+)
+def test_an_unusable_proxy_url_is_refused_without_showing_its_password(
+    url: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        Proxy.from_url(url)
+    assert "s3cret" not in str(info.value)
+
+
+def test_a_proxy_never_shows_its_credentials() -> None:
+    proxy = Proxy.from_url("http://alice:s3cret@proxy.corp:3128")
+    assert proxy.authorization == "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    assert repr(proxy) == "Proxy(host='proxy.corp', port=3128, authorization=<hidden>)"
+    # As botocore: no credentials unless both user and password are given.
+    assert Proxy.from_url("http://alice:@proxy.corp").authorization is None
 
 
 def test_the_transport_takes_the_proxy_boto3_would_use(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -573,3 +601,21 @@ def test_the_transport_takes_the_proxy_boto3_would_use(monkeypatch: pytest.Monke
     assert direct._pool._proxy is None
     plain = make_swf_transport(region="us-east-1", endpoint_url="http://127.0.0.1:9")
     assert plain._pool._proxy is None  # HTTPS_PROXY does not apply to http:// endpoints
+
+
+def test_a_proxy_the_transport_cannot_use_is_logged_and_skipped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from botoflowx.client import make_swf_transport
+
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "https://alice:s3cret@proxy.corp:3128")
+    with caplog.at_level("WARNING", logger="botoflowx.client._swf"):
+        direct = make_swf_transport(
+            region="us-east-1", endpoint_url="https://swf.us-east-1.amazonaws.com"
+        )
+    assert direct._pool._proxy is None
+    assert "only http:// proxies" in caplog.text
+    assert "go to https://swf.us-east-1.amazonaws.com" in caplog.text
+    assert "s3cret" not in caplog.text

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import queue
+import re
 import select
 import socket
 import ssl
@@ -45,6 +46,9 @@ _MAX_HEADERS = 100
 # SWF's largest answers (a 1,000-event page of 32 KB payloads) are tens of MB;
 # a claim beyond this is a broken endpoint, not a body to allocate.
 _MAX_BODY = 256 * 1024 * 1024
+# A URL that names its scheme ("http://", "socks5://"); botocore reads any other
+# proxy setting as "http://" + the setting.
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class ConnectFailed(OSError):
@@ -74,22 +78,34 @@ class Proxy(NamedTuple):
         """Read a proxy URL the way botocore does (``host:port`` alone means ``http://``).
 
         Raises:
-            ValueError: The URL is not an ``http://`` proxy URL with a host.
+            ValueError: The URL is not an ``http://`` proxy URL with a host and a
+                valid port. The message never shows the URL's credentials.
         """
-        if not url.startswith(("http:", "https:")):
+        if not _URL_SCHEME.match(url):
             url = "http:" + url if url.startswith("//") else "http://" + url
         parts = urlsplit(url)
+        shown = f"{parts.scheme}://{parts.hostname or ''}"
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(
-                f"proxy {url!r}: only http:// proxies are supported on the raw transport "
-                "(TLS to the proxy itself is not); set HTTPS_PROXY/HTTP_PROXY to the "
-                "proxy's http:// URL"
+                f"proxy {shown}: only http:// proxies are supported on the raw transport "
+                "(not TLS or SOCKS to the proxy itself); point HTTPS_PROXY/HTTP_PROXY (or "
+                "the client Config's proxies) at the proxy's http:// URL"
             )
+        try:
+            port = parts.port or 80
+        except ValueError as exc:
+            raise ValueError(f"proxy {shown}: {exc}") from None
         authorization = None
-        if parts.username is not None and parts.password is not None:
+        # As botocore: credentials only when both are given.
+        if parts.username and parts.password:
             pair = f"{unquote(parts.username)}:{unquote(parts.password)}".encode()
             authorization = "Basic " + base64.b64encode(pair).decode()
-        return cls(parts.hostname, parts.port or 80, authorization)
+        return cls(parts.hostname, port, authorization)
+
+    def __repr__(self) -> str:
+        # The authorization is a password in base64: never part of a repr.
+        hidden = ", authorization=<hidden>" if self.authorization else ""
+        return f"Proxy(host={self.host!r}, port={self.port}{hidden})"
 
 
 class HTTPResponse:
@@ -369,29 +385,37 @@ class ConnectionPool:
         return _Connection(sock)
 
     def _via(self) -> str:
+        endpoint = _authority(self.host, self.port)
         if self._proxy is None:
-            return f"{self.host}:{self.port}"
-        return f"{self.host}:{self.port} through proxy {self._proxy.host}:{self._proxy.port}"
+            return endpoint
+        return f"{endpoint} through proxy {_authority(self._proxy.host, self._proxy.port)}"
 
     def _open_tunnel(self, sock: socket.socket, proxy: Proxy) -> None:
         """Ask the proxy for a tunnel to the endpoint (the socket still has the connect timeout)."""
-        authority = f"[{self.host}]" if ":" in self.host else self.host
-        authority = f"{authority}:{self.port}"
+        authority = _authority(self.host, self.port)
         auth = f"Proxy-Authorization: {proxy.authorization}\r\n" if proxy.authorization else ""
         sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n".encode())
         reader = _SocketReader(sock)
         head = reader.read_head(_MAX_HEAD)
         _, status = _parse_status_line(head)
         if not 200 <= status < 300:
-            line = head.split(b"\r\n", 1)[0].decode("latin-1")
-            hint = (
-                " (put the user and password in the proxy URL: http://user:password@host:port)"
-                if status == 407
-                else ""
-            )
+            line = head[: head.find(b"\n")].rstrip().decode("latin-1")
+            hint = ""
+            if status == 407:
+                hint = (
+                    " (it rejected the user and password of the proxy URL)"
+                    if proxy.authorization
+                    else " (put the user and password in the proxy URL: "
+                    "http://user:password@host:port)"
+                )
             raise ConnectFailed(f"the proxy refused the tunnel: {line}{hint}")
         if reader.pending():
             raise ConnectFailed("the proxy sent data before the TLS handshake")
+
+
+def _authority(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _set_io_timeout(sock: socket.socket, seconds: float) -> None:
@@ -455,9 +479,10 @@ def _read_response(reader: _SocketReader) -> tuple[HTTPResponse, bool]:
 def _blank_line_end(buffer: bytes, start: int, stop: int) -> int:
     """Where the first blank line after ``start`` ends (searching before ``stop``), or -1."""
     crlf = buffer.find(b"\n\r\n", start, stop)
-    # A bare-LF blank line counts only before the CRLF one; bounding the second
-    # search by the first keeps a long body from being scanned.
-    bare = buffer.find(b"\n\n", start, crlf if crlf >= 0 else stop)
+    # A bare-LF blank line counts only if it ends no later than the CRLF one
+    # would begin ("\n\n\r\n": a bare-LF head, then a body starting with CRLF);
+    # bounding the second search by the first keeps a long body from being scanned.
+    bare = buffer.find(b"\n\n", start, crlf + 1 if crlf >= 0 else stop)
     if bare >= 0:
         return bare + 2
     return crlf + 3 if crlf >= 0 else -1

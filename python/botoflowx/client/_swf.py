@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -13,7 +14,10 @@ from botocore.credentials import Credentials
 from botocore.httpsession import ProxyConfiguration
 from botocore.utils import get_environ_proxies
 
+from botoflowx.client._http import Proxy
 from botoflowx.client._transport import CredentialsProvider, RawSWFTransport
+
+log = logging.getLogger(__name__)
 
 ENDPOINT_URL_ENV = "BOTOFLOWX_ENDPOINT_URL"
 
@@ -197,12 +201,29 @@ def _ca_bundle(session: boto3.session.Session | botocore.session.Session) -> boo
 
 
 def _proxy_url(client: SWFClient) -> str | None:
-    """The proxy URL botocore would send this client's requests through, or None."""
+    """The proxy URL botocore would send this client's requests through, or None.
+
+    A proxy the raw transport cannot use (TLS or SOCKS to the proxy) is logged
+    and skipped: the hot calls then go to the endpoint directly, as they did
+    before the transport knew proxies, instead of stopping the worker.
+    """
     endpoint = client.meta.endpoint_url
     proxies = client.meta.config.proxies
     if proxies is None:
         proxies = get_environ_proxies(endpoint)
-    return ProxyConfiguration(proxies).proxy_url_for(endpoint) or None
+    url: str | None = ProxyConfiguration(proxies).proxy_url_for(endpoint) or None
+    if url is not None:
+        try:
+            Proxy.from_url(url)
+        except ValueError as exc:
+            log.warning(
+                "%s. Polls, answers and heartbeats go to %s directly; the other calls "
+                "use the boto3 client and its proxy.",
+                exc,
+                endpoint,
+            )
+            return None
+    return url
 
 
 def make_swf_transport(
