@@ -50,12 +50,31 @@ def read_request(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+def accept_in_background(
+    listener: socket.socket,
+    serve: Callable[[socket.socket], None],
+    state: ScriptedServer | None = None,
+) -> None:
+    """Serve each connection on its own thread until ``listener`` closes; count them in state."""
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            if state is not None:
+                state.connections += 1
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+
+
 @pytest.fixture
 def server() -> Iterator[ScriptedServer]:
     state = ScriptedServer()
     listener = socket.create_server(("127.0.0.1", 0))
     state.port = listener.getsockname()[1]
-    stopping = threading.Event()
 
     def serve(conn: socket.socket) -> None:
         with conn:
@@ -70,21 +89,10 @@ def server() -> Iterator[ScriptedServer]:
                 if not state.scripts.pop(0)(conn):
                     return
 
-    def accept() -> None:
-        while not stopping.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            state.connections += 1
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+    accept_in_background(listener, serve, state)
     try:
         yield state
     finally:
-        stopping.set()
         listener.close()
 
 
@@ -315,16 +323,7 @@ def tls_server() -> Iterator[ScriptedServer]:
         except (OSError, ssl.SSLError):
             pass  # a client that refused the certificate
 
-    def accept() -> None:
-        while True:
-            try:
-                raw, _ = listener.accept()
-            except OSError:
-                return
-            state.connections += 1
-            threading.Thread(target=serve, args=(raw,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    accept_in_background(listener, serve, state)
     try:
         yield state
     finally:
@@ -462,15 +461,7 @@ def proxy() -> Iterator[ScriptedProxy]:
         threading.Thread(target=_pipe, args=(upstream, conn), daemon=True).start()
         _pipe(conn, upstream)
 
-    def accept() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    accept_in_background(listener, serve)
     try:
         yield state
     finally:
