@@ -98,7 +98,7 @@ class StickyPageSizer:
         initial: int = 100,
         *,
         window: int = 64,
-        minimum: int = 16,
+        minimum: int = 8,
         maximum: int = 1000,
         margin: int = 4,
     ) -> None:
