@@ -22,7 +22,6 @@ lines, which the caller writes (the pool only connects).
 from __future__ import annotations
 
 import base64
-import queue
 import re
 import select
 import socket
@@ -32,6 +31,8 @@ import sys
 import time
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
+
+from botoflowx._slots import Slots
 
 __all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "Proxy", "RequestFailed"]
 
@@ -299,11 +300,8 @@ class ConnectionPool:
         # list.append/pop are atomic, so the idle stack needs no lock of its own.
         self._idle: list[_Connection] = []
         self._closed = False
-        # Tokens of the right to run an exchange: a C-level queue costs a
-        # fraction of threading.Semaphore, which is written in Python.
-        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
-        for _ in range(max_connections):
-            self._slots.put(None)
+        # The right to run an exchange.
+        self._slots = Slots(max_connections)
 
     def request(self, head: bytes, body: bytes) -> HTTPResponse:
         """Send ``head`` (request line and headers, ending in a blank line) and ``body``.
@@ -313,7 +311,7 @@ class ConnectionPool:
             RequestFailed: The request may have been sent, but no complete
                 response was read.
         """
-        self._slots.get()
+        self._slots.acquire()
         try:
             connection = self._checkout()
             try:
@@ -339,7 +337,7 @@ class ConnectionPool:
                 connection.close()
             return response
         finally:
-            self._slots.put(None)
+            self._slots.release()
 
     def close(self) -> None:
         """Close the idle connections, and those in use when their exchange ends.

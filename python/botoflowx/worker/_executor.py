@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from botoflowx._slots import Slots
 from botoflowx.client._backoff import Backoff
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class ThreadedExecutor(Generic[TaskT]):
             )
             pool = self._pool
             # One set of slots per lane, shared by the lane's pollers.
-            lane_slots = [(lane, _Slots(lane.slots)) for lane in lanes]
+            lane_slots = [(lane, Slots(lane.slots)) for lane in lanes]
             self._pollers = [
                 threading.Thread(
                     target=self._poll_loop,
@@ -222,7 +222,7 @@ class ThreadedExecutor(Generic[TaskT]):
 
     # -- the loops --------------------------------------------------------------------------
 
-    def _poll_loop(self, lane: PollLane, slots: _Slots, pool: ThreadPoolExecutor) -> None:
+    def _poll_loop(self, lane: PollLane, slots: Slots, pool: ThreadPoolExecutor) -> None:
         backoff = Backoff(_POLL_BACKOFF_BASE, _POLL_BACKOFF_CAP)
         # With no more slots than pollers, a poller could not poll again before its
         # task finished anyway: running the task here saves the hand-off to a pool
@@ -266,7 +266,7 @@ class ThreadedExecutor(Generic[TaskT]):
         with self._state_lock:
             self._in_flight += 1
 
-    def _submit(self, pool: ThreadPoolExecutor, task: Any, slots: _Slots) -> None:
+    def _submit(self, pool: ThreadPoolExecutor, task: Any, slots: Slots) -> None:
         self._begin_task()
         try:
             pool.submit(self._run_task, task, slots)
@@ -277,7 +277,7 @@ class ThreadedExecutor(Generic[TaskT]):
                     self._idle.notify_all()
             raise
 
-    def _take_slot(self, slots: _Slots) -> bool:
+    def _take_slot(self, slots: Slots) -> bool:
         while not slots.acquire(timeout=_SLOT_WAIT):
             if self._stopping.is_set():
                 return False
@@ -286,7 +286,7 @@ class ThreadedExecutor(Generic[TaskT]):
             return False
         return True
 
-    def _run_task(self, task: Any, slots: _Slots) -> None:
+    def _run_task(self, task: Any, slots: Slots) -> None:
         try:
             self.worker.handle(task)
         except Exception:
@@ -300,33 +300,6 @@ class ThreadedExecutor(Generic[TaskT]):
                 self._in_flight -= 1
                 if not self._in_flight and self._joining:
                     self._idle.notify_all()
-
-
-class _Slots:
-    """A lane's execution slots, as tokens in a C-level queue.
-
-    ``threading.Semaphore`` is Python code over a Condition: several
-    microseconds per acquire and release, paid twice per task.
-    """
-
-    __slots__ = ("_tokens",)
-
-    def __init__(self, count: int) -> None:
-        self._tokens: queue.SimpleQueue[None] = queue.SimpleQueue()
-        for _ in range(count):
-            self._tokens.put(None)
-
-    def acquire(self, timeout: float) -> bool:
-        """Take a slot, waiting up to ``timeout`` seconds; False when none came free."""
-        try:
-            self._tokens.get(timeout=timeout)
-        except queue.Empty:
-            return False
-        return True
-
-    def release(self) -> None:
-        """Give a slot back."""
-        self._tokens.put(None)
 
 
 def _remaining(deadline: float | None) -> float | None:
