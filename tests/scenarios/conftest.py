@@ -31,6 +31,11 @@ ACTIVITY_TIMEOUTS: dict[str, Any] = {
     "heartbeat_timeout": 300,
 }
 
+# Below both the sticky list's schedule-to-start timeout (5 s) and a decision
+# task's start-to-close timeout (30 s): a step taken just as a task was handed
+# out leaves it time to be answered.
+QUIET_STEP_SECONDS = 4.0
+
 
 class Scenario:
     """One fresh domain and task list on the server, with workers, a starter and history.
@@ -172,9 +177,31 @@ class Scenario:
                 pytest.fail(f"timed out after {timeout} s waiting for {what}")
             time.sleep(0.05)
 
-    def advance_clock(self, seconds: float) -> None:
-        """Move the server's clock forward, firing what became due."""
-        self.server.advance_clock(seconds)
+    def advance_clock(self, seconds: float, *, run: Any = None) -> None:
+        """Move the server's clock forward, firing what became due.
+
+        With ``run``, the clock moves in steps of at most ``QUIET_STEP_SECONDS``,
+        each taken once the run has no decision task open. One long jump would
+        time out a task that a timer firing in real time (the test clock also
+        ticks) started just before it; short steps between tasks never do.
+        """
+        if run is None:
+            self.server.advance_clock(seconds)
+            return
+        while seconds > 0:
+            self.wait_until(
+                lambda: not self.decision_task_open(run),
+                f"the decision tasks of {run.workflow_id} to be answered",
+            )
+            step = min(seconds, QUIET_STEP_SECONDS)
+            self.server.advance_clock(step)
+            seconds -= step
+
+    def decision_task_open(self, handle: Any) -> bool:
+        """True while a decision task of the run is scheduled or started."""
+        types = self.event_types(handle)
+        closed = types.count("DecisionTaskCompleted") + types.count("DecisionTaskTimedOut")
+        return types.count("DecisionTaskScheduled") > closed
 
 
 @pytest.fixture(scope="module")

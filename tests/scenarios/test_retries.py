@@ -217,7 +217,7 @@ def _fire_timers(scenario: Scenario, handle: Any, seconds: list[float]) -> None:
     # Each wait is a timer that only fires when the test clock passes it.
     for count, wait in enumerate(seconds, start=1):
         scenario.wait_for_event(handle, "TimerStarted", count)
-        scenario.advance_clock(wait)
+        scenario.advance_clock(wait, run=handle)
 
 
 def test_retry_activity_waits_on_timers_and_succeeds(scenario: Scenario) -> None:
