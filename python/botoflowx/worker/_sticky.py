@@ -102,23 +102,36 @@ class StickyPageSizer:
         maximum: int = 1000,
         margin: int = 4,
     ) -> None:
-        self._initial = initial
         self._minimum = minimum
         self._maximum = maximum
         self._margin = margin
-        self._recent: deque[int] = deque(maxlen=window)
+        self._window = window
+        # The window's running maximum: (hit number, delta) pairs with falling
+        # deltas, so the largest is first. A max() over the whole window on
+        # every poll cost more than the rest of choosing the page.
+        self._falling: deque[tuple[int, int]] = deque()
+        self._hits = 0
+        self._lock = threading.Lock()
+        self._size = initial
 
     @property
     def size(self) -> int:
         """The page size for the next sticky poll."""
-        if not self._recent:
-            return self._initial
-        return min(max(max(self._recent) + self._margin, self._minimum), self._maximum)
+        return self._size
 
     def observe(self, delta: int) -> None:
         """Record a hit that needed the newest ``delta`` events."""
-        # deque.append is atomic: pollers may record concurrently.
-        self._recent.append(delta)
+        # Pollers of the sticky lane may record concurrently.
+        with self._lock:
+            hit = self._hits = self._hits + 1
+            falling = self._falling
+            while falling and falling[-1][1] <= delta:
+                falling.pop()
+            falling.append((hit, delta))
+            if falling[0][0] <= hit - self._window:
+                falling.popleft()
+            largest = falling[0][1]
+            self._size = min(max(largest + self._margin, self._minimum), self._maximum)
 
 
 def reached_cached_events(pages: Sequence[_PageBounds], applied_event_id: int) -> bool:
@@ -136,11 +149,12 @@ def reached_cached_events(pages: Sequence[_PageBounds], applied_event_id: int) -
     Returns:
         True when the lowest event id seen is ``<= applied_event_id + 1``.
     """
-    lowest = min(
-        (min(p.first_event_id, p.last_event_id) for p in pages if p.event_count),
-        default=0,
-    )
-    return 0 < lowest <= applied_event_id + 1
+    target = applied_event_id + 1
+    for page in pages:
+        # Either end may be the lowest: pages are in ascending or reverse order.
+        if page.event_count and (page.first_event_id <= target or page.last_event_id <= target):
+            return True
+    return False
 
 
 class _PageBounds(Protocol):
