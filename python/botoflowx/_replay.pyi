@@ -5,6 +5,10 @@ bytes of ``PollForDecisionTask`` / ``GetWorkflowExecutionHistory``; one
 :class:`Activation` per decision-task boundary comes out; the commands the
 workflow code produced go back in as small tuples and the indices of the new
 ones (the decision diff) come out. No Python object is made per history event.
+
+The hot calls' wire work is here too: :class:`RequestSigner` writes their
+signed request heads, :func:`head_end` and :func:`parse_response_head` read
+their response heads; the socket I/O stays in Python.
 """
 
 from collections.abc import Iterable, Sequence
@@ -19,8 +23,12 @@ __all__ = [
     "NonDeterminismError",
     "ReplayError",
     "Replayer",
+    "RequestSigner",
     "WorkflowStarted",
     "__version__",
+    "check_trailer",
+    "head_end",
+    "parse_response_head",
 ]
 
 __version__: str
@@ -244,3 +252,84 @@ class Replayer:
     @property
     def event_count(self) -> int:
         """How many events have been applied (ids 1..last_event_id)."""
+
+@final
+class RequestSigner:
+    """Writes the SigV4-signed heads of ``POST`` calls to one SWF endpoint.
+
+    Byte for byte botocore's signature. The signing key is derived once a
+    day (per secret) and kept as its HMAC pads. Thread-safe.
+
+    Args:
+        host: The ``Host`` value: the hostname, with ``:port`` only when the
+            port is not the scheme's default (as botocore signs it).
+        path: The endpoint's request path, usually ``/``.
+        region: The signing region.
+        service: The signing name (``swf``).
+        target_prefix: ``X-Amz-Target`` is ``<target_prefix>.<operation>``.
+        opening: What every head starts with: the request line, ``Host``
+            and any proxy fields, each ending in CRLF.
+        user_agent: The ``User-Agent`` value.
+    """
+
+    def __new__(
+        cls,
+        *,
+        host: str,
+        path: str,
+        region: str,
+        service: str,
+        target_prefix: str,
+        opening: bytes,
+        user_agent: str,
+    ) -> RequestSigner: ...
+    def sign(
+        self,
+        operation: str,
+        body: bytes,
+        access_key: str,
+        secret_key: str,
+        token: str | None = None,
+        *,
+        now: float | None = None,
+    ) -> tuple[str, str]:
+        """``(X-Amz-Date, Authorization)`` of one call at ``now`` (default: the clock)."""
+    def head(
+        self,
+        operation: str,
+        body: bytes,
+        access_key: str,
+        secret_key: str,
+        token: str | None = None,
+    ) -> bytes:
+        """The whole request head of one call (ending in the blank line), signed now.
+
+        An empty ``token`` counts as none.
+        """
+
+def head_end(buffer: bytes, start: int, stop: int) -> int | None:
+    """Where the response head starting at ``start`` ends (past its blank line).
+
+    None when no blank line lies wholly before ``stop`` (yet). Lines may end
+    in CRLF or a bare LF; a buffer that starts with a blank line is an empty
+    head.
+    """
+
+def parse_response_head(head: bytes) -> tuple[int, bool, int]:
+    """``(status, keep_alive, framing)`` of a complete response head.
+
+    ``framing`` is the ``Content-Length``, ``-1`` for a chunked body, ``-2``
+    for a body that runs to the end of the stream (none for 204 and 304).
+
+    Raises:
+        ValueError: what is wrong: an empty head (the server closed the
+            connection), a malformed status line, a field line without a
+            colon, more than 100 fields, or an invalid ``Content-Length``.
+    """
+
+def check_trailer(trailer: bytes) -> None:
+    """Check the field lines of a chunked body's trailer.
+
+    Raises:
+        ValueError: a field line without a colon, or more than 100 fields.
+    """

@@ -1,4 +1,4 @@
-"""The hot-path SigV4 signer signs exactly as botocore does, and a verifying server agrees."""
+"""The hot path's request signer (Rust) signs as botocore does; a verifying server agrees."""
 
 from __future__ import annotations
 
@@ -10,14 +10,36 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from botoflowx._replay import RequestSigner
 from botoflowx.client import SWFError
-from botoflowx.client._signer import CONTENT_TYPE, SigV4Signer
 from botoflowx.client._transport import RawSWFTransport
 
 # 2026-11-27T16:05:21Z
 NOW = 1795795521.0
 BODY = b'{"domain":"d","taskList":{"name":"tl"}}'
-TARGET = "SimpleWorkflowService.PollForDecisionTask"
+OPERATION = "PollForDecisionTask"
+TARGET = f"SimpleWorkflowService.{OPERATION}"
+CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+def signer(host: str = "h", path: str = "/", region: str = "us-east-1") -> RequestSigner:
+    return RequestSigner(
+        host=host,
+        path=path,
+        region=region,
+        service="swf",
+        target_prefix="SimpleWorkflowService",
+        opening=f"POST {path} HTTP/1.1\r\nHost: {host}\r\n".encode(),
+        user_agent="tests",
+    )
+
+
+def head_fields(head: bytes) -> dict[str, str]:
+    """The header fields of a request head (CRLF lines, one blank line at the end)."""
+    text = head.decode()
+    assert text.endswith("\r\n\r\n") and text.count("\r\n\r\n") == 1
+    lines = text[: -len("\r\n\r\n")].split("\r\n")[1:]
+    return dict(line.split(": ", 1) for line in lines)
 
 
 def botocore_signature(
@@ -51,25 +73,46 @@ def test_signature_is_byte_for_byte_botocores(
     credentials = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
     expected = botocore_signature(monkeypatch, url, "eu-west-1", credentials)
 
-    signed = SigV4Signer(host=host, path=path, region="eu-west-1").sign(
-        TARGET, BODY, credentials.access_key, credentials.secret_key, token, now=NOW
+    amz_date, authorization = signer(host, path, "eu-west-1").sign(
+        OPERATION, BODY, credentials.access_key, credentials.secret_key, token, now=NOW
     )
 
-    assert signed.amz_date == expected["X-Amz-Date"] == "20261127T160521Z"
-    assert signed.authorization == expected["Authorization"]
-    assert signed.security_token == expected.get("X-Amz-Security-Token")
+    assert amz_date == expected["X-Amz-Date"] == "20261127T160521Z"
+    assert authorization == expected["Authorization"]
+
+
+@pytest.mark.parametrize("token", [None, "", "FwoGZXIvYXdzEBkaDOTOKEN+/="])
+def test_the_head_is_signed_now_with_the_fields_botocore_sends(token: str | None) -> None:
+    rust = signer("swf.example.com", "/", "eu-west-1")
+    head = rust.head(OPERATION, BODY, "AKIDEXAMPLE", "secret", token)
+    fields = head_fields(head)
+
+    assert head.startswith(b"POST / HTTP/1.1\r\nHost: swf.example.com\r\n")
+    assert fields["Content-Type"] == CONTENT_TYPE
+    assert fields["X-Amz-Target"] == TARGET
+    assert fields["Content-Length"] == str(len(BODY))
+    assert fields["User-Agent"] == "tests"
+    assert fields.get("X-Amz-Security-Token") == (token or None)  # "" counts as none
+    # Signed at the clock's current second: the same signature sign() gives then.
+    at = datetime.datetime.strptime(fields["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+    now = at.replace(tzinfo=datetime.timezone.utc).timestamp()
+    assert abs(now - datetime.datetime.now(datetime.timezone.utc).timestamp()) < 5
+    assert rust.sign(OPERATION, BODY, "AKIDEXAMPLE", "secret", token, now=now) == (
+        fields["X-Amz-Date"],
+        fields["Authorization"],
+    )
 
 
 def test_the_cached_signing_key_follows_the_secret_and_the_day() -> None:
-    signer = SigV4Signer(host="h", path="/", region="us-east-1")
-    first = signer.sign(TARGET, BODY, "AK", "secret-1", now=NOW).authorization
-    assert signer.sign(TARGET, BODY, "AK", "secret-1", now=NOW).authorization == first
-    rotated = signer.sign(TARGET, BODY, "AK", "secret-2", now=NOW).authorization
-    next_day = signer.sign(TARGET, BODY, "AK", "secret-1", now=NOW + 86400).authorization
-    fresh = SigV4Signer(host="h", path="/", region="us-east-1")
+    cached = signer()
+    first = cached.sign(OPERATION, BODY, "AK", "secret-1", now=NOW)[1]
+    assert cached.sign(OPERATION, BODY, "AK", "secret-1", now=NOW)[1] == first
+    rotated = cached.sign(OPERATION, BODY, "AK", "secret-2", now=NOW)[1]
+    next_day = cached.sign(OPERATION, BODY, "AK", "secret-1", now=NOW + 86400)[1]
+    fresh = signer()
     assert rotated != first
-    assert rotated == fresh.sign(TARGET, BODY, "AK", "secret-2", now=NOW).authorization
-    assert next_day == fresh.sign(TARGET, BODY, "AK", "secret-1", now=NOW + 86400).authorization
+    assert rotated == fresh.sign(OPERATION, BODY, "AK", "secret-2", now=NOW)[1]
+    assert next_day == fresh.sign(OPERATION, BODY, "AK", "secret-1", now=NOW + 86400)[1]
 
 
 def test_a_server_that_verifies_signatures_accepts_the_transport_and_refuses_a_wrong_key() -> None:

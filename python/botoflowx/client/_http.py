@@ -4,10 +4,12 @@ urllib3 and ``http.client`` spend most of a cached decision's CPU on generic
 machinery (URL parsing, header objects, ``email`` parsing of the response
 head). The hot calls need much less: ``POST`` to one endpoint with a handful of
 headers, a JSON response with ``Content-Length`` (chunked and read-to-close
-bodies are understood too). Connections are pooled per endpoint, reused last
-in first out, and checked for a peer close before reuse when they sat idle
-(urllib3 checks always). On Linux the kernel enforces the read and write
-timeouts, which saves Python's poll before every send and receive.
+bodies are understood too). Response heads are found and read by the Rust
+core (``head_end``, ``parse_response_head``); this module does the I/O.
+Connections are pooled per endpoint, reused last in first out, and checked
+for a peer close before reuse when they sat idle (urllib3 checks always). On
+Linux the kernel enforces the read and write timeouts, which saves Python's
+poll before every send and receive.
 
 Failures are reported so the caller can decide whether a retry is safe:
 :class:`ConnectFailed` means the request never left this process (no
@@ -32,6 +34,7 @@ import time
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from botoflowx._replay import check_trailer, head_end, parse_response_head
 from botoflowx._slots import Slots
 
 __all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "Proxy", "RequestFailed"]
@@ -41,12 +44,15 @@ _RECV_SIZE = 65536
 # An idle connection younger than this is reused without checking for a peer close.
 _TRUST_IDLE_SECONDS = 1.0
 # Bounds on a response head and a chunk-size line; an endpoint past them is broken.
+# (The core bounds the number of fields.)
 _MAX_LINE = 65536
 _MAX_HEAD = 65536
-_MAX_HEADERS = 100
 # SWF's largest answers (a 1,000-event page of 32 KB payloads) are tens of MB;
 # a claim beyond this is a broken endpoint, not a body to allocate.
 _MAX_BODY = 256 * 1024 * 1024
+# parse_response_head's framing of a chunked body (a length is >= 0; -2 is
+# a body that runs to the end of the stream).
+_CHUNKED = -1
 # A URL that names its scheme ("http://", "socks5://"); botocore reads any other
 # proxy setting as "http://" + the setting.
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -187,13 +193,8 @@ class _SocketReader:
         """
         while True:
             buffer, start = self._buffer, self._pos
-            if buffer.startswith(b"\n", start):
-                end = start + 1
-            elif buffer.startswith(b"\r\n", start):
-                end = start + 2
-            else:
-                end = _blank_line_end(buffer, start, start + limit)
-            if end >= 0:
+            end = head_end(buffer, start, start + limit)
+            if end is not None:
                 self._pos = end
                 return buffer[start:end]
             if len(buffer) - start >= limit:
@@ -395,7 +396,10 @@ class ConnectionPool:
         sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n".encode())
         reader = _SocketReader(sock)
         head = reader.read_head(_MAX_HEAD)
-        _, status = _parse_status_line(head)
+        try:
+            status = parse_response_head(head)[0]
+        except ValueError as exc:
+            raise ConnectFailed(f"the proxy's answer to CONNECT: {exc}") from None
         if not 200 <= status < 300:
             line = head[: head.find(b"\n")].rstrip().decode("latin-1")
             hint = ""
@@ -440,85 +444,27 @@ def _read_response(reader: _SocketReader) -> tuple[HTTPResponse, bool]:
     """Read one response; returns it and whether the connection may be reused."""
     while True:
         head = reader.read_head(_MAX_HEAD)
-        version, status = _parse_status_line(head)
+        try:
+            status, keep_alive, framing = parse_response_head(head)
+        except ValueError as exc:
+            raise RequestFailed(str(exc)) from None
         # Interim answers (100 Continue) precede the real one.
         if not 100 <= status < 200:
             break
-    _check_fields(head.split(b"\n")[1:])
-    # Only three fields matter for framing; find them in the lower-cased head
-    # (each field line follows a newline) instead of splitting every line.
-    lowered = head.lower()
-    keep_alive = version == b"HTTP/1.1"
-    connection = _field(lowered, b"\nconnection:")
-    if connection == b"close":
-        keep_alive = False
-    elif connection == b"keep-alive":
-        keep_alive = True
-    if (_field(lowered, b"\ntransfer-encoding:") or b"").find(b"chunked") >= 0:
+    if framing >= 0:
+        if framing > _MAX_BODY:
+            raise RequestFailed(f"Content-Length {framing} is out of range (0..{_MAX_BODY})")
+        body = reader.read(framing) if framing else b""
+        if len(body) != framing:
+            raise RequestFailed(f"response ended after {len(body)} of {framing} bytes")
+    elif framing == _CHUNKED:
         body = _read_chunked(reader)
-    elif (length := _field(lowered, b"\ncontent-length:")) is not None:
-        try:
-            size = int(length)
-        except ValueError:
-            raise RequestFailed(f"invalid Content-Length {length!r}") from None
-        if not 0 <= size <= _MAX_BODY:
-            raise RequestFailed(f"Content-Length {size} is out of range (0..{_MAX_BODY})")
-        body = reader.read(size) if size else b""
-        if len(body) != size:
-            raise RequestFailed(f"response ended after {len(body)} of {size} bytes")
     elif status in (204, 304):
         body = b""
     else:
         body = reader.read_to_end()
         keep_alive = False
     return HTTPResponse(status, head, body), keep_alive
-
-
-def _blank_line_end(buffer: bytes, start: int, stop: int) -> int:
-    """Where the first blank line after ``start`` ends (searching before ``stop``), or -1."""
-    crlf = buffer.find(b"\n\r\n", start, stop)
-    # A bare-LF blank line counts only if it ends no later than the CRLF one
-    # would begin ("\n\n\r\n": a bare-LF head, then a body starting with CRLF);
-    # bounding the second search by the first keeps a long body from being scanned.
-    bare = buffer.find(b"\n\n", start, crlf + 1 if crlf >= 0 else stop)
-    if bare >= 0:
-        return bare + 2
-    return crlf + 3 if crlf >= 0 else -1
-
-
-def _parse_status_line(head: bytes) -> tuple[bytes, int]:
-    if not head:
-        raise RequestFailed("the server closed the connection without answering")
-    line = head[: head.find(b"\n")]
-    version, _, rest = line.partition(b" ")
-    code = rest[:3]
-    if not version.startswith(b"HTTP/1.") or not code.isdigit():
-        raise RequestFailed(f"malformed status line {line[:100]!r}")
-    return version, int(code)
-
-
-def _check_fields(lines: list[bytes]) -> None:
-    """Reject field lines without a colon and heads with too many fields.
-
-    ``lines`` are the head's lines after the status line (if any), ending with
-    the blank line's remains.
-    """
-    if len(lines) > _MAX_HEADERS + 2:
-        raise RequestFailed(f"more than {_MAX_HEADERS} response headers")
-    for line in lines:
-        # find(), not ``in``: CPython's bytes ``in`` first tries the operand as an
-        # int and builds (then drops) a TypeError message, several times the cost.
-        if line.find(b":") < 0 and line.strip():
-            raise RequestFailed(f"malformed header line {line[:100]!r}")
-
-
-def _field(head: bytes, marker: bytes) -> bytes | None:
-    """The value of the first field ``marker`` (newline + lower-case name + colon) names."""
-    start = head.find(marker)
-    if start < 0:
-        return None
-    start += len(marker)
-    return head[start : head.find(b"\n", start)].strip()
 
 
 def _parse_fields(lines: list[bytes]) -> dict[str, str]:
@@ -552,7 +498,10 @@ def _read_chunked(reader: _SocketReader) -> bytes:
             trailer = reader.read_head(_MAX_HEAD)
             if not trailer:
                 raise RequestFailed("malformed or truncated chunked response")
-            _check_fields(trailer.split(b"\n"))
+            try:
+                check_trailer(trailer)
+            except ValueError as exc:
+                raise RequestFailed(str(exc)) from None
             return b"".join(parts)
         chunk = reader.read(size)
         if len(chunk) != size or reader.readline(_MAX_LINE) not in (b"\r\n", b"\n"):

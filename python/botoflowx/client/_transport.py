@@ -3,9 +3,9 @@
 The decider hands ``PollForDecisionTask`` pages straight to the Rust replay
 core, so they must not go through botocore's parser (one dict per event). The
 hot calls also skip botocore's request machinery: they are signed with
-botocore's credentials by a SigV4 signer that produces botocore's exact
-signature at a fraction of the cost (``_signer.py``), and sent over a lean
-keep-alive HTTP/1.1 pool (``_http.py``). Endpoint, region, credentials and CA
+botocore's credentials by the Rust core's ``RequestSigner``, which writes the
+whole request head with botocore's exact signature at a fraction of the cost,
+and sent over a lean keep-alive HTTP/1.1 pool (``_http.py``). Endpoint, region, credentials and CA
 bundle are those a boto3 client of the same session would use, and so is the
 proxy (``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``), if it is an ``http://`` one.
 """
@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 import orjson
 from botocore.credentials import ReadOnlyCredentials
 
+from botoflowx._replay import RequestSigner
 from botoflowx._version import __version__
 from botoflowx.client._backoff import Backoff
 from botoflowx.client._errors import SWFError
 from botoflowx.client._http import ConnectFailed, ConnectionPool, Proxy, RequestFailed
-from botoflowx.client._signer import CONTENT_TYPE, SigV4Signer
 
 __all__ = [
     "ActivityTaskResponse",
@@ -114,16 +114,23 @@ class RawSWFTransport:
         # botocore signs (and sends) the port only when it is not the default.
         host_header = host if port == _DEFAULT_PORTS[parts.scheme] else f"{host}:{port}"
         path = parts.path or "/"
-        self._signer = SigV4Signer(host=host_header, path=path, region=region, service=SIGNING_NAME)
         via = Proxy.from_url(proxy) if proxy else None
-        request_line = f"POST {path} HTTP/1.1\r\nHost: {host_header}\r\n"
+        opening = f"POST {path} HTTP/1.1\r\nHost: {host_header}\r\n"
         if via is not None and parts.scheme == "http":
             # Plain HTTP through a proxy: absolute-form target, credentials per request.
             # (An https endpoint is reached through a tunnel the pool opens.)
-            request_line = f"POST http://{host_header}{path} HTTP/1.1\r\nHost: {host_header}\r\n"
+            opening = f"POST http://{host_header}{path} HTTP/1.1\r\nHost: {host_header}\r\n"
             if via.authorization:
-                request_line += f"Proxy-Authorization: {via.authorization}\r\n"
-        self._request_line = request_line.encode()
+                opening += f"Proxy-Authorization: {via.authorization}\r\n"
+        self._signer = RequestSigner(
+            host=host_header,
+            path=path,
+            region=region,
+            service=SIGNING_NAME,
+            target_prefix=TARGET_PREFIX,
+            opening=opening.encode(),
+            user_agent=USER_AGENT,
+        )
         self._pool = ConnectionPool(
             parts.hostname,
             port,
@@ -203,22 +210,10 @@ class RawSWFTransport:
         return credentials
 
     def _head(self, operation: str, body: bytes) -> bytes:
-        """The request line and headers of one signed call."""
+        """The request line and headers of one call, signed now."""
         credentials = self._credentials_now()
-        target = f"{TARGET_PREFIX}.{operation}"
-        signed = self._signer.sign(
-            target, body, credentials.access_key, credentials.secret_key, credentials.token
-        )
-        token = (
-            f"X-Amz-Security-Token: {signed.security_token}\r\n" if signed.security_token else ""
-        )
-        return (
-            self._request_line
-            + (
-                f"Content-Type: {CONTENT_TYPE}\r\nX-Amz-Target: {target}\r\n"
-                f"X-Amz-Date: {signed.amz_date}\r\n{token}Authorization: {signed.authorization}\r\n"
-                f"User-Agent: {USER_AGENT}\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode()
+        return self._signer.head(
+            operation, body, credentials.access_key, credentials.secret_key, credentials.token
         )
 
     def _send_once(self, operation: str, body: bytes) -> bytes:

@@ -2,8 +2,11 @@
 //!
 //! A plain Rust library: raw SWF history pages in ([`Page::parse`]), one
 //! [`Activation`] per decision-task boundary out ([`Replayer`]), and the
-//! decision diff of the workflow code's commands back ([`diff()`]). The pyo3
-//! glue (`botoflowx._replay`) lives behind the `python` feature.
+//! decision diff of the workflow code's commands back ([`diff()`]). The hot
+//! calls' wire work lives here too: their signed request heads
+//! ([`RequestSigner`]) and the framing of their response heads
+//! ([`parse_response_head`]). The pyo3 glue (`botoflowx._replay`) lives
+//! behind the `python` feature.
 
 mod activation;
 mod command;
@@ -11,13 +14,17 @@ mod diff;
 mod error;
 mod event;
 mod history;
+mod http_head;
 mod kind;
 mod page;
 mod raw;
 mod replayer;
+mod sigv4;
 
 #[cfg(feature = "python")]
 mod python;
+#[cfg(feature = "python")]
+mod python_wire;
 
 #[cfg(test)]
 mod testkit;
@@ -30,6 +37,8 @@ pub use diff::diff;
 pub use error::{ReplayError, Result};
 pub use event::{Attrs, Event, WorkflowStarted};
 pub use history::History;
+pub use http_head::{check_trailer, head_end, parse_response_head, Framing, ResponseHead};
 pub use kind::EventKind;
 pub use page::Page;
 pub use replayer::Replayer;
+pub use sigv4::{Credentials, RequestSigner, Signature};

@@ -453,5 +453,6 @@ fn _replay(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyJob>()?;
     m.add_class::<PyActivation>()?;
     m.add_class::<PyReplayer>()?;
+    crate::python_wire::register(m)?;
     Ok(())
 }
