@@ -29,6 +29,7 @@ __all__ = [
     "check_trailer",
     "head_end",
     "parse_response_head",
+    "response_status",
 ]
 
 __version__: str
@@ -293,7 +294,11 @@ class RequestSigner:
         *,
         now: float | None = None,
     ) -> tuple[str, str]:
-        """``(X-Amz-Date, Authorization)`` of one call at ``now`` (default: the clock)."""
+        """``(X-Amz-Date, Authorization)`` of one call at ``now`` (default: the clock).
+
+        Raises:
+            ValueError: ``now`` is not between the epoch and the end of year 9999.
+        """
     def head(
         self,
         operation: str,
@@ -304,7 +309,8 @@ class RequestSigner:
     ) -> bytes:
         """The whole request head of one call (ending in the blank line), signed now.
 
-        An empty ``token`` counts as none.
+        An empty ``token`` counts as none. A body of 64 KiB or more is hashed
+        with the GIL released.
         """
 
 def head_end(buffer: bytes, start: int, stop: int) -> int | None:
@@ -315,7 +321,7 @@ def head_end(buffer: bytes, start: int, stop: int) -> int | None:
     head.
     """
 
-def parse_response_head(head: bytes) -> tuple[int, bool, int]:
+def parse_response_head(head: bytes, max_body: int) -> tuple[int, bool, int]:
     """``(status, keep_alive, framing)`` of a complete response head.
 
     ``framing`` is the ``Content-Length``, ``-1`` for a chunked body, ``-2``
@@ -324,7 +330,15 @@ def parse_response_head(head: bytes) -> tuple[int, bool, int]:
     Raises:
         ValueError: what is wrong: an empty head (the server closed the
             connection), a malformed status line, a field line without a
-            colon, more than 100 fields, or an invalid ``Content-Length``.
+            colon, more than 100 fields, or a ``Content-Length`` that is not
+            a number from 0 to ``max_body``.
+    """
+
+def response_status(head: bytes) -> int:
+    """The status code of a head, read from its status line alone.
+
+    Raises:
+        ValueError: an empty head or a malformed status line.
     """
 
 def check_trailer(trailer: bytes) -> None:

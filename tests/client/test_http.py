@@ -138,7 +138,8 @@ def test_chunked_body_with_trailer_and_an_interim_100_continue(server: ScriptedS
     server.scripts += [
         reply(
             b"HTTP/1.1 100 Continue\r\n\r\n"
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            # Chunked wins over a Content-Length, which is then not even read.
+            b"HTTP/1.1 200 OK\r\nContent-Length: junk\r\nTransfer-Encoding: chunked\r\n\r\n"
             b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: t\r\n\r\n"
         ),
         ok(b"next"),
@@ -185,14 +186,26 @@ def test_connection_close_and_read_to_end_bodies_are_not_reused(server: Scripted
     server.scripts += [
         reply(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na", keep=False),
         reply(b"HTTP/1.1 200 OK\r\n\r\nuntil the end", keep=False),
-        ok(b"c"),
+        # HTTP/1.0 closes unless it says otherwise.
+        reply(b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nc", keep=False),
+        # The first Connection field counts.
+        reply(
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: keep-alive\r\n"
+            b"Content-Length: 1\r\n\r\nd",
+            keep=False,
+        ),
+        ok(b"e"),
     ]
     http = pool(server)
 
-    assert http.request(HEAD, BODY).body == b"a"
-    assert http.request(HEAD, BODY).body == b"until the end"
-    assert http.request(HEAD, BODY).body == b"c"
-    assert server.connections == 3
+    assert [http.request(HEAD, BODY).body for _ in range(5)] == [
+        b"a",
+        b"until the end",
+        b"c",
+        b"d",
+        b"e",
+    ]
+    assert server.connections == 5
 
 
 def test_an_idle_connection_the_server_closed_is_replaced_before_sending(
@@ -231,7 +244,11 @@ def test_error_statuses_are_responses_not_failures(server: ScriptedServer) -> No
         (b"SMTP ready\r\n\r\n", "malformed status line"),
         (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed header line"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "invalid Content-Length"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "out of range"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            r"Content-Length 99999999999999999999999 is out of range \(0\.\.268435456\)",
+        ),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "Content-Length -1 is out of range"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFF\r\n", "larger than"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
         (b"", "closed the connection without answering"),
@@ -239,6 +256,12 @@ def test_error_statuses_are_responses_not_failures(server: ScriptedServer) -> No
         (b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70_000 + b"\r\n\r\n", "head longer than"),
         (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n", "more than 100"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", "truncated"),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+            + b"X: y\r\n" * 101
+            + b"\r\n",
+            "more than 100",
+        ),
     ],
 )
 def test_broken_answers_fail_the_request_and_drop_the_connection(
@@ -413,6 +436,7 @@ class ScriptedProxy:
 
     port: int = 0
     refuse_with: bytes | None = None
+    established: bytes = b"HTTP/1.1 200 Connection established\r\n\r\n"
     heads: list[bytes] = field(default_factory=list)
 
 
@@ -457,7 +481,7 @@ def proxy() -> Iterator[ScriptedProxy]:
             return
         host, _, port = head.split(b" ")[1].decode().rpartition(":")
         upstream = socket.create_connection((host.strip("[]"), int(port)))
-        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        conn.sendall(state.established)
         threading.Thread(target=_pipe, args=(upstream, conn), daemon=True).start()
         _pipe(conn, upstream)
 
@@ -482,10 +506,18 @@ def transport(endpoint: str, proxy_url: str) -> RawSWFTransport:
     )
 
 
+@pytest.mark.parametrize(
+    "established",
+    [
+        b"HTTP/1.1 200 Connection established\r\n\r\n",
+        # Only the status line counts: a tunnel's answer has no body, whatever it says.
+        b"HTTP/1.0 200 OK\r\nContent-Length: none\r\nProxy-Agent scripted\r\n\r\n",
+    ],
+)
 def test_https_endpoints_are_reached_through_a_connect_tunnel(
-    tls_server: ScriptedServer,
-    proxy: ScriptedProxy,
+    tls_server: ScriptedServer, proxy: ScriptedProxy, established: bytes
 ) -> None:
+    proxy.established = established
     raw = transport(
         f"https://localhost:{tls_server.port}", f"http://user:p%40ss@127.0.0.1:{proxy.port}"
     )
@@ -510,10 +542,13 @@ def test_https_endpoints_are_reached_through_a_connect_tunnel(
         ("user:wrong@", "it rejected the user and password of the proxy URL"),
     ],
 )
+@pytest.mark.parametrize(
+    "fields", [b"Content-Length: 0\r\n", b"Proxy-Authenticate Basic realm=x\r\n"]
+)
 def test_a_refused_tunnel_is_a_connect_failure_that_says_why(
-    tls_server: ScriptedServer, proxy: ScriptedProxy, userinfo: str, hint: str
+    tls_server: ScriptedServer, proxy: ScriptedProxy, userinfo: str, hint: str, fields: bytes
 ) -> None:
-    proxy.refuse_with = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
+    proxy.refuse_with = b"HTTP/1.1 407 Proxy Authentication Required\r\n%s\r\n" % fields
     raw = transport(f"https://localhost:{tls_server.port}", f"{userinfo}127.0.0.1:{proxy.port}")
     with pytest.raises(SWFError) as info:
         raw.call("DescribeDomain", {"name": "d"})
@@ -522,6 +557,22 @@ def test_a_refused_tunnel_is_a_connect_failure_that_says_why(
     assert hint in info.value.message
     assert f"through proxy 127.0.0.1:{proxy.port}" in info.value.message
     assert tls_server.connections == 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [(b"SOCKS? 200\r\n\r\n", "malformed status line b'SOCKS? 200\\r'"), (b"", "without answering")],
+)
+def test_a_tunnel_answer_that_is_not_http_is_a_connect_failure(
+    tls_server: ScriptedServer, proxy: ScriptedProxy, answer: bytes, shown: str
+) -> None:
+    proxy.refuse_with = answer
+    raw = transport(f"https://localhost:{tls_server.port}", f"127.0.0.1:{proxy.port}")
+    with pytest.raises(SWFError) as info:
+        raw.call("DescribeDomain", {"name": "d"})
+    assert info.value.status == 0
+    assert "the proxy answered CONNECT with" in info.value.message
+    assert shown in info.value.message
 
 
 def test_http_endpoints_send_absolute_form_requests_to_the_proxy(proxy: ScriptedProxy) -> None:

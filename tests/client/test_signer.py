@@ -64,6 +64,9 @@ def botocore_signature(
         ("https://swf.eu-west-1.amazonaws.com/", "swf.eu-west-1.amazonaws.com", "/"),
         ("http://127.0.0.1:8577/", "127.0.0.1:8577", "/"),
         ("https://swf.example.com:8443/prefix/", "swf.example.com:8443", "/prefix/"),
+        # botocore drops empty and dot segments, then quotes all but "/" and "~".
+        ("https://swf.example.com/a//b/./c/../d~e%/", "swf.example.com", "/a//b/./c/../d~e%/"),
+        ("https://swf.example.com/caf\u00e9/x y", "swf.example.com", "/caf\u00e9/x y"),
     ],
 )
 @pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzEBkaDOTOKEN+/="])
@@ -101,6 +104,53 @@ def test_the_head_is_signed_now_with_the_fields_botocore_sends(token: str | None
         fields["X-Amz-Date"],
         fields["Authorization"],
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "secret"),
+    [
+        (1798761599.0, "s"),  # 2026-12-31T23:59:59Z: the last second of a year
+        (1798761600.0, "s"),  # and the first of the next (a new day's key)
+        (NOW, "k" * 70),  # a key over SHA-256's 64-byte block is hashed first
+    ],
+)
+def test_day_boundaries_and_long_secrets_sign_as_botocore_does(
+    monkeypatch: pytest.MonkeyPatch, now: float, secret: str
+) -> None:
+    credentials = Credentials("AKIDEXAMPLE", secret)
+    frozen = datetime.datetime.fromtimestamp(now, tz=datetime.timezone.utc).replace(tzinfo=None)
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: frozen)
+    request = AWSRequest(
+        method="POST",
+        url="https://swf.us-east-1.amazonaws.com/",
+        data=BODY,
+        headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET},
+    )
+    SigV4Auth(credentials, "swf", "us-east-1").add_auth(request)
+
+    cached = signer("swf.us-east-1.amazonaws.com")
+    cached.sign(OPERATION, BODY, "AKIDEXAMPLE", secret, now=NOW)  # another day's key first
+    assert cached.sign(OPERATION, BODY, "AKIDEXAMPLE", secret, now=now) == (
+        request.headers["X-Amz-Date"],
+        request.headers["Authorization"],
+    )
+
+
+@pytest.mark.parametrize("now", [float("nan"), float("inf"), -1.0, 1e300])
+def test_sign_refuses_a_time_it_cannot_write(now: float) -> None:
+    with pytest.raises(ValueError, match="end of year 9999"):
+        signer().sign(OPERATION, BODY, "AK", "SK", now=now)
+
+
+def test_a_large_body_is_signed_like_a_small_one() -> None:
+    # Bodies from 64 KiB are hashed with the GIL released; the signature is the same.
+    body = b"x" * (1 << 20)
+    rust = signer("swf.example.com")
+    fields = head_fields(rust.head(OPERATION, body, "AK", "SK"))
+    at = datetime.datetime.strptime(fields["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+    now = at.replace(tzinfo=datetime.timezone.utc).timestamp()
+    assert fields["Content-Length"] == str(len(body))
+    assert rust.sign(OPERATION, body, "AK", "SK", now=now)[1] == fields["Authorization"]
 
 
 def test_the_cached_signing_key_follows_the_secret_and_the_day() -> None:

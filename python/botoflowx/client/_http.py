@@ -34,7 +34,7 @@ import time
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from botoflowx._replay import check_trailer, head_end, parse_response_head
+from botoflowx._replay import check_trailer, head_end, parse_response_head, response_status
 from botoflowx._slots import Slots
 
 __all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "Proxy", "RequestFailed"]
@@ -150,6 +150,7 @@ class _SocketReader:
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        # Always bytes: the Rust head functions take bytes, not other buffers.
         self._buffer = b""
         self._pos = 0
 
@@ -396,10 +397,11 @@ class ConnectionPool:
         sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n".encode())
         reader = _SocketReader(sock)
         head = reader.read_head(_MAX_HEAD)
+        # Only the status matters: a tunnel's answer has no body to frame.
         try:
-            status = parse_response_head(head)[0]
+            status = response_status(head)
         except ValueError as exc:
-            raise ConnectFailed(f"the proxy's answer to CONNECT: {exc}") from None
+            raise ConnectFailed(f"the proxy answered CONNECT with {exc}") from None
         if not 200 <= status < 300:
             line = head[: head.find(b"\n")].rstrip().decode("latin-1")
             hint = ""
@@ -445,15 +447,13 @@ def _read_response(reader: _SocketReader) -> tuple[HTTPResponse, bool]:
     while True:
         head = reader.read_head(_MAX_HEAD)
         try:
-            status, keep_alive, framing = parse_response_head(head)
+            status, keep_alive, framing = parse_response_head(head, _MAX_BODY)
         except ValueError as exc:
             raise RequestFailed(str(exc)) from None
         # Interim answers (100 Continue) precede the real one.
         if not 100 <= status < 200:
             break
     if framing >= 0:
-        if framing > _MAX_BODY:
-            raise RequestFailed(f"Content-Length {framing} is out of range (0..{_MAX_BODY})")
         body = reader.read(framing) if framing else b""
         if len(body) != framing:
             raise RequestFailed(f"response ended after {len(body)} of {framing} bytes")

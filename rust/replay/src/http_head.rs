@@ -53,19 +53,26 @@ pub fn head_end(buffer: &[u8], start: usize, stop: usize) -> Option<usize> {
     None
 }
 
+/// The status code of a head, from its status line alone (a proxy's answer
+/// to `CONNECT`, whose fields do not matter).
+///
+/// # Errors
+/// An empty head (the peer closed the connection) or a malformed status line.
+pub fn response_status(head: &[u8]) -> Result<u16, String> {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    parse_status_line(head, line).map(|(_, status)| status)
+}
+
 /// Reads a complete head (status line, fields, blank line).
 ///
 /// # Errors
 /// A message saying what is wrong: an empty head (the server closed the
 /// connection), a malformed status line, a field line without a colon, too
-/// many fields, or an invalid `Content-Length`.
-pub fn parse_response_head(head: &[u8]) -> Result<ResponseHead, String> {
-    if head.is_empty() {
-        return Err("the server closed the connection without answering".into());
-    }
+/// many fields, or a `Content-Length` that is not a number up to `max_body`.
+pub fn parse_response_head(head: &[u8], max_body: u64) -> Result<ResponseHead, String> {
     let mut lines = head.split(|&b| b == b'\n');
     let status_line = lines.next().unwrap_or_default();
-    let (version, status) = parse_status_line(status_line)?;
+    let (version, status) = parse_status_line(head, status_line)?;
     let mut keep_alive = version == b"HTTP/1.1";
     let mut connection = None;
     let mut transfer_encoding = None;
@@ -104,7 +111,7 @@ pub fn parse_response_head(head: &[u8]) -> Result<ResponseHead, String> {
     let framing = if chunked {
         Framing::Chunked
     } else if let Some(value) = content_length {
-        Framing::Length(parse_length(value)?)
+        Framing::Length(parse_length(value, max_body)?)
     } else {
         Framing::Unframed
     };
@@ -140,7 +147,10 @@ fn field_colon(line: &[u8], count: usize) -> Result<Option<usize>, String> {
     }
 }
 
-fn parse_status_line(line: &[u8]) -> Result<(&[u8], u16), String> {
+fn parse_status_line<'a>(head: &[u8], line: &'a [u8]) -> Result<(&'a [u8], u16), String> {
+    if head.is_empty() {
+        return Err("the server closed the connection without answering".into());
+    }
     let (version, rest) = match line.iter().position(|&b| b == b' ') {
         Some(space) => (&line[..space], &line[space + 1..]),
         None => (line, &b""[..]),
@@ -158,26 +168,63 @@ fn parse_status_line(line: &[u8]) -> Result<(&[u8], u16), String> {
     }
 }
 
-fn parse_length(value: &[u8]) -> Result<u64, String> {
-    let digits = value.strip_prefix(b"+").unwrap_or(value);
+fn parse_length(value: &[u8], max_body: u64) -> Result<u64, String> {
+    let (negative, digits) = match value {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, value),
+    };
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(format!("invalid Content-Length {}", shown(value)));
     }
-    // Saturates: anything this long is out of range for the caller anyway.
-    Ok(digits.iter().fold(0u64, |n, &d| {
-        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    }))
+    let length = digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    });
+    match length {
+        Some(length) if !negative && length <= max_body => Ok(length),
+        // Digits only, so safe to show as they came.
+        _ => Err(format!(
+            "Content-Length {} is out of range (0..{max_body})",
+            String::from_utf8_lossy(value)
+        )),
+    }
 }
 
-/// The first 100 bytes of a line, as Python shows bytes: `b'...'`.
+/// The first 100 bytes of a line as Python's `repr` shows bytes, so the
+/// messages read as they did when this was Python.
 fn shown(line: &[u8]) -> String {
     let cut = &line[..line.len().min(100)];
-    format!("b'{}'", cut.escape_ascii())
+    let quote = if cut.contains(&b'\'') && !cut.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(cut.len() + 3);
+    out.push('b');
+    out.push(quote);
+    for &byte in cut {
+        match byte {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            _ if char::from(byte) == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(char::from(byte)),
+            _ => out.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MAX_BODY: u64 = 1 << 28;
 
     const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n\
         x-amzn-RequestId: r-1\r\nContent-Length: 12\r\n\r\n";
@@ -203,7 +250,7 @@ mod tests {
 
     #[test]
     fn the_head_gives_status_connection_and_framing() {
-        let head = parse_response_head(OK);
+        let head = parse_response_head(OK, MAX_BODY);
         assert_eq!(
             head,
             Ok(ResponseHead {
@@ -214,6 +261,7 @@ mod tests {
         );
         let closing = parse_response_head(
             b"HTTP/1.1 500 Oops\nconnection: Close\ntransfer-encoding: gzip, Chunked\n\n",
+            MAX_BODY,
         );
         assert_eq!(
             closing,
@@ -223,7 +271,10 @@ mod tests {
                 framing: Framing::Chunked
             })
         );
-        let old = parse_response_head(b"HTTP/1.0 204 No Content\r\nConnection: keep-alive\r\n\r\n");
+        let old = parse_response_head(
+            b"HTTP/1.0 204 No Content\r\nConnection: keep-alive\r\n\r\n",
+            MAX_BODY,
+        );
         assert_eq!(
             old,
             Ok(ResponseHead {
@@ -235,13 +286,18 @@ mod tests {
         // The first Content-Length counts.
         let twice = parse_response_head(
             b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            MAX_BODY,
         );
         assert_eq!(twice.map(|h| h.framing), Ok(Framing::Length(1)));
     }
 
     #[test]
     fn malformed_heads_say_what_is_wrong() {
-        let err = |head: &[u8]| parse_response_head(head).err().unwrap_or_default();
+        let err = |head: &[u8]| {
+            parse_response_head(head, MAX_BODY)
+                .err()
+                .unwrap_or_default()
+        };
         assert_eq!(
             err(b""),
             "the server closed the connection without answering"
@@ -273,5 +329,95 @@ mod tests {
             check_trailer(b"oops\r\n\r\n"),
             Err("malformed header line b'oops\\r'".into())
         );
+    }
+
+    #[test]
+    fn head_end_respects_the_bound_exactly() {
+        let head = b"HTTP/1.1 200 OK\r\n\r\n";
+        assert_eq!(head_end(head, 0, head.len()), Some(head.len()));
+        // The blank line straddles the bound.
+        assert_eq!(head_end(head, 0, head.len() - 1), None);
+        assert_eq!(head_end(head, 40, 99), None);
+    }
+
+    #[test]
+    fn connection_defaults_and_first_occurrences() {
+        let framing = |head: &[u8]| parse_response_head(head, MAX_BODY);
+        let old = framing(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assert_eq!(old.map(|h| h.keep_alive), Ok(false));
+        let first =
+            framing(b"HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n");
+        assert_eq!(first.map(|h| h.keep_alive), Ok(false));
+        let chunked_first = framing(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+        );
+        assert_eq!(chunked_first.map(|h| h.framing), Ok(Framing::Chunked));
+        // Chunked wins; the length is then not even read.
+        let both = framing(
+            b"HTTP/1.1 200 OK\r\nContent-Length: junk\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        assert_eq!(both.map(|h| h.framing), Ok(Framing::Chunked));
+    }
+
+    #[test]
+    fn lengths_are_digits_up_to_the_bound() {
+        let length = |value: &str| {
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {value}\r\n\r\n");
+            parse_response_head(head.as_bytes(), MAX_BODY).map(|h| h.framing)
+        };
+        assert_eq!(length("+5"), Ok(Framing::Length(5)));
+        assert_eq!(length("007"), Ok(Framing::Length(7)));
+        assert_eq!(length("268435456"), Ok(Framing::Length(MAX_BODY)));
+        let out_of_range = |value: &str| {
+            Err(format!(
+                "Content-Length {value} is out of range (0..268435456)"
+            ))
+        };
+        assert_eq!(length("268435457"), out_of_range("268435457"));
+        assert_eq!(length("-1"), out_of_range("-1"));
+        assert_eq!(
+            length("99999999999999999999999"),
+            out_of_range("99999999999999999999999")
+        );
+        assert_eq!(length("1_0"), Err("invalid Content-Length b'1_0'".into()));
+    }
+
+    #[test]
+    fn the_status_alone_ignores_the_fields() {
+        assert_eq!(
+            response_status(b"HTTP/1.1 407 Auth\r\nbad line\r\n\r\n"),
+            Ok(407)
+        );
+        assert_eq!(
+            response_status(b""),
+            Err("the server closed the connection without answering".into())
+        );
+        assert_eq!(
+            response_status(b"nonsense\r\n\r\n"),
+            Err("malformed status line b'nonsense\\r'".into())
+        );
+    }
+
+    #[test]
+    fn lines_are_shown_as_python_shows_bytes() {
+        assert_eq!(shown(b"plain"), "b'plain'");
+        assert_eq!(shown(b"it's"), "b\"it's\"");
+        assert_eq!(shown(b"say \"hi\" it's"), "b'say \"hi\" it\\'s'");
+        assert_eq!(shown(b"tab\there\x00\xff\\"), "b'tab\\there\\x00\\xff\\\\'");
+        assert_eq!(shown(&[b'a'; 150]).len(), 103);
+    }
+
+    #[test]
+    fn trailers_have_the_same_field_limit() {
+        let mut trailer = Vec::new();
+        for _ in 0..=MAX_FIELDS {
+            trailer.extend_from_slice(b"A: b\n");
+        }
+        trailer.extend_from_slice(b"\n");
+        assert_eq!(
+            check_trailer(&trailer),
+            Err("more than 100 response headers".into())
+        );
+        assert_eq!(check_trailer(b"A: b\n\n"), Ok(()));
     }
 }

@@ -37,7 +37,9 @@ pub use diff::diff;
 pub use error::{ReplayError, Result};
 pub use event::{Attrs, Event, WorkflowStarted};
 pub use history::History;
-pub use http_head::{check_trailer, head_end, parse_response_head, Framing, ResponseHead};
+pub use http_head::{
+    check_trailer, head_end, parse_response_head, response_status, Framing, ResponseHead,
+};
 pub use kind::EventKind;
 pub use page::Page;
 pub use replayer::Replayer;

@@ -56,7 +56,7 @@ create_exception!(
 /// Below these sizes the work takes microseconds, less than the GIL round
 /// trip: re-acquiring the GIL can wait a whole switch interval (5 ms) when
 /// other threads are busy, so small inputs are handled without releasing it.
-const DETACH_MIN_BYTES: usize = 64 * 1024;
+pub(crate) const DETACH_MIN_BYTES: usize = 64 * 1024;
 const DETACH_MIN_EVENTS: usize = 256;
 
 /// The one place where crate errors become Python exceptions.

@@ -201,7 +201,9 @@ impl RequestSigner {
             canonical.update(part);
         }
 
-        let day = &date[..8];
+        let mut day = [0u8; 8];
+        day.copy_from_slice(&date[..8]);
+        let day = &day;
         let (mut inner, mut outer) = self.pads(credentials.secret_key, day);
         for part in [
             ALGORITHM.as_bytes(),
@@ -233,12 +235,12 @@ impl RequestSigner {
     }
 
     /// The day's HMAC pad states, derived on the first call of a day or secret.
-    fn pads(&self, secret: &str, day: &[u8]) -> (Sha256, Sha256) {
+    fn pads(&self, secret: &str, day: &[u8; 8]) -> (Sha256, Sha256) {
         // A poisoned lock only means another thread panicked mid-clone; the
         // cache is rebuilt below if it is stale.
         let mut cached = self.key.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(key) = cached.as_ref() {
-            if &*key.secret == secret && key.day.as_slice() == day {
+            if &*key.secret == secret && key.day == *day {
                 return (key.inner.clone(), key.outer.clone());
             }
         }
@@ -251,11 +253,9 @@ impl RequestSigner {
             key = hmac(&key, part);
         }
         let (inner, outer) = pad_states(&key);
-        let mut day_bytes = [0u8; 8];
-        day_bytes.copy_from_slice(&day[..8]);
         *cached = Some(SigningKey {
             secret: secret.into(),
-            day: day_bytes,
+            day: *day,
             inner: inner.clone(),
             outer: outer.clone(),
         });
@@ -263,14 +263,36 @@ impl RequestSigner {
     }
 }
 
-/// The path as SigV4 canonicalizes it: percent-encoded except `/` and
-/// unreserved characters (botocore's `quote(path, safe="/~")`).
+/// The path as SigV4 canonicalizes it, as botocore does: empty and `.`
+/// segments dropped, `..` resolved (RFC 3986 section 5.2.4), then
+/// percent-encoded except `/` and unreserved characters (`quote(path,
+/// safe="/~")`).
 fn canonical_path(path: &str) -> String {
-    let path = if path.is_empty() { "/" } else { path };
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
+    if path.is_empty() {
+        return "/".into();
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            _ => segments.push(segment),
+        }
+    }
+    let mut normalized = String::with_capacity(path.len());
+    if path.starts_with('/') {
+        normalized.push('/');
+    }
+    normalized.push_str(&segments.join("/"));
+    if path.ends_with('/') && !segments.is_empty() {
+        normalized.push('/');
+    }
+    let mut out = String::with_capacity(normalized.len());
+    for byte in normalized.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(byte as char);
+            out.push(char::from(byte));
         } else {
             let _ = write!(out, "%{byte:02X}");
         }
@@ -431,9 +453,13 @@ mod tests {
     }
 
     #[test]
-    fn paths_are_percent_encoded_except_slashes_and_unreserved() {
+    fn paths_are_normalized_then_percent_encoded_except_slashes_and_unreserved() {
         assert_eq!(canonical_path(""), "/");
+        assert_eq!(canonical_path("/"), "/");
         assert_eq!(canonical_path("/a b/c~d%"), "/a%20b/c~d%25");
+        assert_eq!(canonical_path("/a//b/./c/../d/"), "/a/b/d/");
+        assert_eq!(canonical_path("/../.."), "/");
+        assert_eq!(canonical_path("/é"), "/%C3%A9");
     }
 
     fn authorization(signer: &RequestSigner, secret: &'static str, now: f64) -> String {
