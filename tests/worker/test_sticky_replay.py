@@ -119,6 +119,9 @@ class RecordedSWF:
             body["nextPageToken"] = str(index + 1)
         return orjson.dumps(body)
 
+    def call_json(self, operation: str, body: bytes, *, idempotent: bool = True) -> bytes:
+        return self.call(operation, orjson.loads(body), idempotent=idempotent)
+
     def close(self) -> None:
         pass
 

@@ -194,7 +194,8 @@ class _SocketReader:
         """
         while True:
             buffer, start = self._buffer, self._pos
-            end = head_end(buffer, start, start + limit)
+            # Between exchanges nothing is buffered: receive before searching.
+            end = head_end(buffer, start, start + limit) if start < len(buffer) else None
             if end is not None:
                 self._pos = end
                 return buffer[start:end]

@@ -168,7 +168,18 @@ class RawSWFTransport:
             SWFError: The service answered with an error, or the last attempt
                 failed on the connection (code ``"ConnectionError"``).
         """
-        body = orjson.dumps(params if type(params) is dict else dict(params))
+        return self.call_json(
+            operation,
+            orjson.dumps(params if type(params) is dict else dict(params)),
+            idempotent=idempotent,
+        )
+
+    def call_json(self, operation: str, body: bytes, *, idempotent: bool = True) -> bytes:
+        """:meth:`call` with the request members already encoded as a JSON object.
+
+        Raises:
+            SWFError: as :meth:`call`.
+        """
         backoff: Backoff | None = None  # made on the first failure: most calls succeed
         attempt = 1
         while True:

@@ -281,33 +281,34 @@ def decide(
         run.close()
 
 
-def fit_decisions(
-    decisions: list[dict[str, Any]], *, workflow_id: str, run_id: str
-) -> list[dict[str, Any]]:
-    """Check a batch against SWF's limits (100 decisions, 1 MB); never cut it.
+def encode_answer(answer: dict[str, Any], *, workflow_id: str, run_id: str) -> bytes:
+    """The JSON body of a RespondDecisionTaskCompleted, checked against SWF's limits.
 
-    The workflow engine already splits its output across decision tasks (at most 99
+    ``answer`` holds the call's members (``taskToken``, ``decisions``, ...). A
+    batch over 100 decisions or a body over 1 MB is only reported, never cut:
+    the workflow engine already splits its output across decision tasks (at most 99
     commands and about 900 KB per activation, the rest behind a zero-second timer), in
-    step with replay. Dropping decisions here would make the next replay disagree with
-    the history, so an over-limit batch is only reported: SWF rejects it and the task
-    times out and is retried, visibly.
+    step with replay, so dropping decisions here would make the next replay disagree
+    with the history. SWF rejects such an answer and the task times out and is
+    retried, visibly. The body is encoded once, here, for both the check and the call.
     """
-    if len(decisions) > MAX_DECISIONS:
+    count = len(answer["decisions"])
+    if count > MAX_DECISIONS:
         log.error(
             "workflow %s (run %s) produced %d decisions in one task, over SWF's %d; the "
             "engine should have split them (a bug): SWF will reject the response",
             workflow_id,
             run_id,
-            len(decisions),
+            count,
             MAX_DECISIONS,
         )
-    size = len(orjson.dumps(decisions))
-    if size > MAX_REQUEST_BYTES:
+    body = orjson.dumps(answer)
+    if len(body) > MAX_REQUEST_BYTES:
         log.error(
-            "workflow %s (run %s): decisions are %d bytes, over SWF's 1 MB request limit; "
-            "SWF will reject them. Pass smaller payloads to activities.",
+            "workflow %s (run %s): the answer is %d bytes, over SWF's 1 MB request limit; "
+            "SWF will reject it. Pass smaller payloads to activities.",
             workflow_id,
             run_id,
-            size,
+            len(body),
         )
-    return decisions
+    return body

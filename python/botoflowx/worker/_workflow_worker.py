@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from botoflowx._replay import DecisionTaskPage, NonDeterminismError
@@ -37,7 +36,7 @@ from botoflowx.worker._base import BaseWorker
 from botoflowx.worker._decider import (
     Decisions,
     WorkflowRun,
-    fit_decisions,
+    encode_answer,
     unknown_type_decisions,
 )
 from botoflowx.worker._registration import TypeKey, register_missing
@@ -70,44 +69,50 @@ CHECKOUT_WAIT_SECONDS = 2.0
 RunKey = tuple[str, str]
 
 
-@dataclass
 class DecisionTask:
     """A polled decision task: its first page and how to fetch the rest.
 
-    Attributes:
+    Args:
         first_page: The page the poll returned (has the task token).
         poll_params: The poll's arguments; next pages must repeat them unchanged.
-        pages: All pages fetched so far, first page included.
         sticky: True when the task came from this worker's sticky list (its
             pages are in reverse order).
+
+    Attributes:
+        pages: All pages fetched so far, first page included.
+        task_token: The token that answers this task.
+        workflow_id: The run's workflow id.
+        run_id: The run's run id.
+        started_event_id: The task's DecisionTaskStarted event.
     """
 
-    first_page: DecisionTaskPage
-    poll_params: dict[str, Any]
-    pages: list[DecisionTaskPage] = field(default_factory=list)
-    sticky: bool = False
+    # Read from the page once: each read of a page attribute builds a new
+    # Python object, and a task reads its ids a dozen times.
+    __slots__ = (
+        "first_page",
+        "pages",
+        "poll_params",
+        "run_id",
+        "started_event_id",
+        "sticky",
+        "task_token",
+        "workflow_id",
+    )
 
-    @property
-    def task_token(self) -> str:
-        """The token that answers this task."""
-        token = self.first_page.task_token
-        assert token, "a DecisionTask always has a token"
-        return token
-
-    @property
-    def workflow_id(self) -> str:
-        """The run's workflow id."""
-        return self.first_page.workflow_id or ""
-
-    @property
-    def run_id(self) -> str:
-        """The run's run id."""
-        return self.first_page.run_id or ""
-
-    @property
-    def started_event_id(self) -> int:
-        """The task's DecisionTaskStarted event."""
-        return self.first_page.started_event_id
+    def __init__(
+        self, first_page: DecisionTaskPage, poll_params: dict[str, Any], *, sticky: bool = False
+    ) -> None:
+        token = first_page.task_token
+        if not token:
+            raise ValueError("a decision task page without a task token")
+        self.first_page = first_page
+        self.poll_params = poll_params
+        self.pages = [first_page]
+        self.sticky = sticky
+        self.task_token: str = token
+        self.workflow_id: str = first_page.workflow_id or ""
+        self.run_id: str = first_page.run_id or ""
+        self.started_event_id: int = first_page.started_event_id
 
 
 class WorkflowWorker(BaseWorker):
@@ -310,7 +315,7 @@ class WorkflowWorker(BaseWorker):
         page = DecisionTaskPage.parse(raw)
         if not page.task_token or page.started_event_id == 0:
             return None
-        return DecisionTask(page, params, [page], sticky=sticky)
+        return DecisionTask(page, params, sticky=sticky)
 
     def fetch_all_pages(self, task: DecisionTask) -> list[DecisionTaskPage]:
         """Fetch the task's remaining pages (PollForDecisionTask with the token)."""
@@ -547,16 +552,16 @@ class WorkflowWorker(BaseWorker):
 
     def _respond(self, task: DecisionTask, decisions: Decisions) -> bool:
         """Answer the task; returns True when SWF accepted the answer."""
-        batch = fit_decisions(decisions.decisions, workflow_id=task.workflow_id, run_id=task.run_id)
-        kwargs: dict[str, Any] = {"taskToken": task.task_token, "decisions": batch}
+        answer: dict[str, Any] = {"taskToken": task.task_token, "decisions": decisions.decisions}
         if decisions.execution_context is not None:
-            kwargs["executionContext"] = decisions.execution_context
-        kwargs.update(self._override(task))
+            answer["executionContext"] = decisions.execution_context
+        answer.update(self._override(task))
+        body = encode_answer(answer, workflow_id=task.workflow_id, run_id=task.run_id)
         try:
             # Through the raw transport: it retries only failures that prove the
             # request was not applied (throttling, refused connections), where a
             # blind retry of an applied answer would be misreported as a lost task.
-            self.transport.call("RespondDecisionTaskCompleted", kwargs, idempotent=False)
+            self.transport.call_json("RespondDecisionTaskCompleted", body, idempotent=False)
         except Exception as exc:
             if is_unknown_resource(exc):
                 # Timed out, already answered (a retried call), or the run closed.
