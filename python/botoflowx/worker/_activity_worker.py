@@ -104,6 +104,9 @@ class ActivityWorker(BaseWorker):
                 self._activity_client = RawActivityClient(transport_for_target(target))
             return self._activity_client
 
+    def _prepare(self) -> None:
+        _ = self.activity_client
+
     def close(self) -> None:
         """Close the worker's HTTP connections."""
         super().close()

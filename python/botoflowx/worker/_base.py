@@ -135,10 +135,13 @@ class BaseWorker:
     # -- registration ----------------------------------------------------------------------
 
     def ensure_registered(self) -> None:
-        """Register the domain (if asked) and this worker's types, once.
+        """Register the domain (if asked) and this worker's types, once; then get ready to poll.
 
         Safe to call from several threads; only the first call talks to SWF,
-        and a failed attempt is retried by the next call.
+        and a failed attempt is retried by the next call. Executors call it
+        before polling, so the first task does not pay for building the
+        transport (tens of milliseconds: it resolves endpoint, credentials and
+        proxy through a boto3 client).
 
         Raises:
             botocore.exceptions.ClientError: SWF refused a registration call for
@@ -151,6 +154,10 @@ class BaseWorker:
                 self._register_domain()
             self._register_types()
             self._registered = True
+            self._prepare()
+
+    def _prepare(self) -> None:
+        """Build what polling needs (each worker its transport); called once registered."""
 
     def _register_domain(self) -> None:
         try:

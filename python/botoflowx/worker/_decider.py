@@ -13,16 +13,14 @@ import logging
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from botoflowx._replay import DecisionTaskPage, Replayer
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
 from botoflowx.exceptions import UnknownWorkflowTypeError
-
-if TYPE_CHECKING:
-    from botoflowx.workflow._instance import WorkflowInstance
+from botoflowx.workflow._instance import WorkflowInstance
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +192,6 @@ class WorkflowRun:
         return Decisions(decisions, instance.execution_context)
 
     def _create_instance(self) -> WorkflowInstance | Decisions:
-        from botoflowx.workflow._instance import WorkflowInstance
-
         started = self._replayer.workflow_started
         if started is None:
             raise ValueError(

@@ -223,6 +223,9 @@ class WorkflowWorker(BaseWorker):
                 self._transport = transport_for_target(target)
             return self._transport
 
+    def _prepare(self) -> None:
+        _ = self.transport
+
     def _register_types(self) -> None:
         register_missing(
             self.client,
