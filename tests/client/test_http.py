@@ -550,13 +550,28 @@ def test_a_refused_tunnel_is_a_connect_failure_that_says_why(
 ) -> None:
     proxy.refuse_with = b"HTTP/1.1 407 Proxy Authentication Required\r\n%s\r\n" % fields
     raw = transport(f"https://localhost:{tls_server.port}", f"{userinfo}127.0.0.1:{proxy.port}")
+    raw.max_attempts = 3
     with pytest.raises(SWFError) as info:
         raw.call("DescribeDomain", {"name": "d"})
-    assert info.value.status == 0  # nothing sent to SWF: safe to retry any call
+    # Refused credentials are not retried: one CONNECT, and an error that says why.
+    assert (info.value.code, info.value.retryable, len(proxy.heads)) == ("ProxyRefused", False, 1)
+    assert info.value.status == 0  # nothing sent to SWF
     assert "407 Proxy Authentication Required" in info.value.message
     assert hint in info.value.message
     assert f"through proxy 127.0.0.1:{proxy.port}" in info.value.message
     assert tls_server.connections == 0
+
+
+def test_a_tunnel_the_proxy_cannot_open_now_is_retried(
+    tls_server: ScriptedServer, proxy: ScriptedProxy
+) -> None:
+    proxy.refuse_with = b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
+    raw = transport(f"https://localhost:{tls_server.port}", f"127.0.0.1:{proxy.port}")
+    raw.max_attempts = 2
+    with pytest.raises(SWFError) as info:
+        raw.call("DescribeDomain", {"name": "d"})
+    assert (info.value.code, info.value.retryable, len(proxy.heads)) == ("ConnectionError", True, 2)
+    assert "502 Bad Gateway" in info.value.message
 
 
 @pytest.mark.parametrize(

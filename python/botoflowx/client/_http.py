@@ -37,7 +37,14 @@ from urllib.parse import unquote, urlsplit
 from botoflowx._replay import check_trailer, head_end, parse_response_head, response_status
 from botoflowx._slots import Slots
 
-__all__ = ["ConnectFailed", "ConnectionPool", "HTTPResponse", "Proxy", "RequestFailed"]
+__all__ = [
+    "ConnectFailed",
+    "ConnectionPool",
+    "HTTPResponse",
+    "Proxy",
+    "ProxyRefused",
+    "RequestFailed",
+]
 
 # Bytes asked of the kernel per receive: a typical answer arrives in one.
 _RECV_SIZE = 65536
@@ -60,6 +67,10 @@ _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 class ConnectFailed(OSError):
     """No connection could be made: the request was not sent."""
+
+
+class ProxyRefused(ConnectFailed):
+    """The proxy refused the tunnel for who is asking (403, 407): retrying will not help."""
 
 
 class RequestFailed(OSError):
@@ -382,7 +393,8 @@ class ConnectionPool:
         except OSError as exc:
             sock.close()
             # A failed tunnel or TLS handshake sent no request either.
-            raise ConnectFailed(f"cannot connect to {self._via()}: {exc}") from exc
+            failed = ProxyRefused if isinstance(exc, ProxyRefused) else ConnectFailed
+            raise failed(f"cannot connect to {self._via()}: {exc}") from exc
         return _Connection(sock)
 
     def _via(self) -> str:
@@ -413,7 +425,10 @@ class ConnectionPool:
                     else " (put the user and password in the proxy URL: "
                     "http://user:password@host:port)"
                 )
-            raise ConnectFailed(f"the proxy refused the tunnel: {line}{hint}")
+            # A 5xx (the proxy cannot reach the endpoint) may pass; a refusal of
+            # the client's credentials or of the destination does not.
+            refused = ProxyRefused if status in (403, 407) else ConnectFailed
+            raise refused(f"the proxy refused the tunnel: {line}{hint}")
         if reader.pending():
             raise ConnectFailed("the proxy sent data before the TLS handshake")
 

@@ -26,7 +26,13 @@ from botoflowx._replay import RequestSigner
 from botoflowx._version import __version__
 from botoflowx.client._backoff import Backoff
 from botoflowx.client._errors import SWFError
-from botoflowx.client._http import ConnectFailed, ConnectionPool, Proxy, RequestFailed
+from botoflowx.client._http import (
+    ConnectFailed,
+    ConnectionPool,
+    Proxy,
+    ProxyRefused,
+    RequestFailed,
+)
 
 __all__ = [
     "ActivityTaskResponse",
@@ -231,6 +237,9 @@ class RawSWFTransport:
         head = self._head(operation, body)
         try:
             response = self._pool.request(head, body)
+        except ProxyRefused as exc:
+            # Not transient (its code is no fault SWFError.retryable retries): say so now.
+            raise SWFError("ProxyRefused", str(exc), status=0, operation=operation) from exc
         except ConnectFailed as exc:
             # The request never left: safe to retry even for Respond* calls.
             raise SWFError("ConnectionError", str(exc), status=0, operation=operation) from exc
