@@ -16,6 +16,12 @@ On is the worker's default (the sticky cache and its task list); off is
 the run with the cache on is then reported as not measured.
 
 Correct means the run completed with the last activity's result.
+
+``--pin same`` runs the server and this process on CPU 0, ``--pin split`` the server on CPU 0
+and this process on CPU 1 (Linux only). Unpinned (the default) the scheduler decides, and on a
+virtual machine a wake-up across CPUs costs the waker and the woken thread several times what
+it costs on one CPU (``bench_loopback.py``); a cache-on task makes four such wake-ups (two
+requests, two answers), so its CPU moves with the placement.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import sys
 import threading
 import time
@@ -168,6 +175,16 @@ def measure(endpoint: str, activities: int, cache: bool, timeout: float) -> dict
     }
 
 
+def pin(server_pid: int, mode: str) -> None:
+    """Pin the server process (every thread) and this process for ``--pin``."""
+    if mode == "none":
+        return
+    mine = {0} if mode == "same" else {1}
+    for tid in os.listdir(f"/proc/{server_pid}/task"):
+        os.sched_setaffinity(int(tid), {0})
+    os.sched_setaffinity(0, mine)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; exits 1 when a result was wrong."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -175,11 +192,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600.0, help="per run (s)")
     parser.add_argument("--quick", action="store_true", help="10 activities")
     parser.add_argument("--json", type=Path, help="result file (default benches/results/)")
+    parser.add_argument(
+        "--pin",
+        choices=("none", "same", "split"),
+        default="none",
+        help="CPU placement: same = server and workers on CPU 0; split = server on 0, workers on 1",
+    )
     args = parser.parse_args(argv)
     activities = 10 if args.quick else args.activities
     supported = sticky_supported()
     rows = []
     with server_process(":memory:", None) as (server, endpoint):
+        pin(server.process.pid, args.pin)
         try:
             for cache in (True, False) if supported else (False,):
                 rows.append(measure(endpoint, activities, cache, args.timeout))
@@ -192,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "lifetime",
         "environment": environment(),
-        "config": {"activities": activities},
+        "config": {"activities": activities, "pin": args.pin},
         "sticky_cache_available": supported,
         "rows": rows,
         "cpu_ratio_on_over_off": ratio,

@@ -25,6 +25,7 @@ BENCHMARKS = {
     "memory": "bench_memory.py",
     "server_cpu": "bench_server_cpu.py",
     "server": "bench_server.py",
+    "loopback": "bench_loopback.py",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +79,21 @@ def test_server_cpu(tmp_path: Path) -> None:
     (run,) = result["runs"]
     assert run["completed"] == 40
     assert run["server_cpu_s"] > 0
+
+
+def test_loopback(tmp_path: Path) -> None:
+    result = run_bench("bench_loopback.py", tmp_path)
+    if "rows" in result:  # machines with fewer than two CPUs skip the probe
+        assert [row["placement"] for row in result["rows"]] == ["same", "split", "unpinned"]
+        assert all(row["exchanges"] == 50 for row in result["rows"])
+
+
+def test_lifetime_pins_its_processes_when_asked(tmp_path: Path) -> None:
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs Linux and two CPUs")
+    result = run_bench("bench_lifetime.py", tmp_path, "--pin", "split")
+    assert result["config"]["pin"] == "split"
+    assert all(row["status"] == "CLOSED" for row in result["rows"])
 
 
 def test_run_all_runs_the_selected_benchmarks(tmp_path: Path) -> None:
