@@ -17,8 +17,8 @@ the run with the cache on is then reported as not measured.
 
 Correct means the run completed with the last activity's result.
 
-``--pin same`` runs the server and this process on CPU 0, ``--pin split`` the server on CPU 0
-and this process on CPU 1 (Linux only). Unpinned (the default) the scheduler decides, and on a
+``--pin same`` runs the server and this process on one CPU, ``--pin split`` on two (the first
+two this process may use; Linux only). Unpinned (the default) the scheduler decides, and on a
 virtual machine a wake-up across CPUs costs the waker and the woken thread several times what
 it costs on one CPU (``bench_loopback.py``); a cache-on task makes four such wake-ups (two
 requests, two answers), so its CPU moves with the placement.
@@ -176,13 +176,16 @@ def measure(endpoint: str, activities: int, cache: bool, timeout: float) -> dict
 
 
 def pin(server_pid: int, mode: str) -> None:
-    """Pin the server process (every thread) and this process for ``--pin``."""
+    """Pin the server process (every thread) and this process for ``--pin``.
+
+    Uses the first two CPUs this process may run on.
+    """
     if mode == "none":
         return
-    mine = {0} if mode == "same" else {1}
+    first, second = sorted(os.sched_getaffinity(0))[:2]
     for tid in os.listdir(f"/proc/{server_pid}/task"):
-        os.sched_setaffinity(int(tid), {0})
-    os.sched_setaffinity(0, mine)
+        os.sched_setaffinity(int(tid), {first})
+    os.sched_setaffinity(0, {first} if mode == "same" else {second})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         help="CPU placement: same = server and workers on CPU 0; split = server on 0, workers on 1",
     )
     args = parser.parse_args(argv)
+    if args.pin != "none" and (
+        not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2
+    ):
+        parser.error("--pin needs Linux and at least two CPUs")
     activities = 10 if args.quick else args.activities
     supported = sticky_supported()
     rows = []

@@ -174,3 +174,19 @@ def test_replay_file_errors(tmp_path: object) -> None:
     neither = run_cli("replay", "cli_flows")
     assert neither.returncode == 2
     assert "one of the arguments --file --workflow-id --all-closed is required" in neither.stderr
+
+
+def test_a_refused_proxy_tunnel_is_explained_with_what_to_check() -> None:
+    from botoflowx._cli._common import explain
+    from botoflowx.client import SWFError
+
+    refused = SWFError(
+        "ProxyRefused",
+        "cannot connect to swf.us-east-1.amazonaws.com:443 through proxy 10.0.0.1:3128: the "
+        "proxy refused the tunnel: HTTP/1.1 407 Proxy Authentication Required",
+        operation="PollForDecisionTask",
+    )
+    message = str(explain(refused, None, None))
+    assert "407 Proxy Authentication Required" in message
+    assert "HTTPS_PROXY" in message
+    assert "SWF refused" not in message

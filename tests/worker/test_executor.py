@@ -5,11 +5,15 @@ from __future__ import annotations
 import random
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from botoflowx.client._backoff import Backoff
+from botoflowx.worker import WorkflowWorker
 from botoflowx.worker._executor import ThreadedActivityExecutor
+from botoflowx.workflow import WorkflowDefinition, execute
 
 
 class FakeWorker:
@@ -28,9 +32,16 @@ class FakeWorker:
         self.poll_gate: threading.Event | None = None
         self.task_gate: threading.Event | None = None
         self.fail_tasks: set[object] = set()
+        self.prepared = 0
+        self.prepare_error: Exception | None = None
 
     def ensure_registered(self) -> None:
         self.registered += 1
+
+    def prepare(self) -> None:
+        self.prepared += 1
+        if self.prepare_error is not None:
+            raise self.prepare_error
 
     def _enter(self) -> None:
         with self.lock:
@@ -76,6 +87,48 @@ def wait_until(predicate: object, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.01)
+
+
+def test_start_prepares_the_worker_before_polling_and_fails_on_unusable_settings() -> None:
+    worker = FakeWorker()
+    worker.prepare_error = ValueError("proxy socks5://p: only http:// proxies are supported")
+    executor = ThreadedActivityExecutor(worker)
+    with pytest.raises(ValueError, match="only http:// proxies"):
+        executor.start()
+    assert (worker.registered, worker.prepared, worker.polls_started) == (1, 1, 0)
+    worker.prepare_error = None  # fixed: the next start prepares again and polls
+    executor.start()
+    try:
+        wait_until(lambda: worker.polls_started > 0)
+        assert worker.prepared == 2
+    finally:
+        executor.stop()
+        assert executor.join(10)
+
+
+class Hello(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=60)
+    def run(self) -> Any:
+        return "hello"
+        yield
+
+
+def test_a_worker_prepares_its_transport_once_and_retries_after_a_failure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # No network call: building the transport only resolves settings.
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    worker = WorkflowWorker(None, "us-east-1", "d", "tl", Hello, endpoint_url="https://127.0.0.1:9")
+    try:
+        with pytest.raises(OSError):
+            worker.prepare()
+        monkeypatch.delenv("AWS_CA_BUNDLE")
+        worker.prepare()
+        transport = worker.transport
+        worker.prepare()
+        assert worker.transport is transport
+    finally:
+        worker.close()
 
 
 def test_backoff_grows_to_the_cap_with_jitter_and_resets() -> None:

@@ -209,6 +209,9 @@ class LaneWorker:
     def ensure_registered(self) -> None:
         pass
 
+    def prepare(self) -> None:
+        pass
+
     def _pop(self, queue: list[str]) -> str | None:
         with self.lock:
             item = queue.pop(0) if queue else None

@@ -264,6 +264,9 @@ def explain(exc: BaseException, connection: Connection | None, domain: str | Non
                 f"  Is a server running there? Start one with:  {LOCAL_SERVER_HINT}"
             )
         return CliError(f"cannot reach Amazon SWF: {exc}\n  Check the network and --region.")
+    if isinstance(exc, SWFError) and exc.code == "ProxyRefused":
+        # The message says which proxy, its status line and what to change.
+        return CliError(f"{exc.message}\n  Check HTTPS_PROXY/HTTP_PROXY or the client's proxies.")
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return CliError(
             "no AWS credentials found: configure them as for the AWS CLI (`aws configure`), or "

@@ -172,7 +172,9 @@ class RawSWFTransport:
 
         Raises:
             SWFError: The service answered with an error, or the last attempt
-                failed on the connection (code ``"ConnectionError"``).
+                failed on the connection (code ``"ConnectionError"``), or the
+                proxy refused the tunnel with 403 or 407 (code ``"ProxyRefused"``,
+                not retried: the same credentials would be refused again).
         """
         return self.call_json(
             operation,

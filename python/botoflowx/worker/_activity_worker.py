@@ -104,7 +104,8 @@ class ActivityWorker(BaseWorker):
                 self._activity_client = RawActivityClient(transport_for_target(target))
             return self._activity_client
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
+        """Build the raw transport now (see :meth:`BaseWorker.prepare`)."""
         _ = self.activity_client
 
     def close(self) -> None:

@@ -135,13 +135,10 @@ class BaseWorker:
     # -- registration ----------------------------------------------------------------------
 
     def ensure_registered(self) -> None:
-        """Register the domain (if asked) and this worker's types, once; then get ready to poll.
+        """Register the domain (if asked) and this worker's types, once.
 
         Safe to call from several threads; only the first call talks to SWF,
-        and a failed attempt is retried by the next call. Executors call it
-        before polling, so the first task does not pay for building the
-        transport (tens of milliseconds: it resolves endpoint, credentials and
-        proxy through a boto3 client).
+        and a failed attempt is retried by the next call.
 
         Raises:
             botocore.exceptions.ClientError: SWF refused a registration call for
@@ -154,10 +151,19 @@ class BaseWorker:
                 self._register_domain()
             self._register_types()
             self._registered = True
-            self._prepare()
 
-    def _prepare(self) -> None:
-        """Build what polling needs (each worker its transport); called once registered."""
+    def prepare(self) -> None:
+        """Build what polling needs (the worker's raw transport) now, not on the first poll.
+
+        Threaded executors call it when they start, so the first task does
+        not pay for it (tens of milliseconds: the endpoint, credentials and
+        proxy are resolved through a boto3 client), and an unusable setting
+        fails the start instead of every poll. Idempotent; no network call.
+
+        Raises:
+            ValueError: The endpoint or proxy URL is unusable.
+            OSError: The CA bundle cannot be read.
+        """
 
     def _register_domain(self) -> None:
         try:

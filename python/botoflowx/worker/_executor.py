@@ -33,6 +33,9 @@ class PollingWorker(Protocol[TaskT]):
     def ensure_registered(self) -> None:
         """Register the worker's domain/types once."""
 
+    def prepare(self) -> None:
+        """Build what polling needs, before the first poll."""
+
     def poll(self) -> TaskT | None:
         """Long-poll for one task; None when the poll came back empty."""
 
@@ -100,7 +103,9 @@ class ThreadedExecutor(Generic[TaskT]):
 
         Raises:
             RuntimeError: The executor is already running.
-            ValueError: ``pollers`` or ``workers`` is below 1.
+            ValueError: ``pollers`` or ``workers`` is below 1, or the worker's
+                endpoint or proxy URL is unusable.
+            OSError: The worker's CA bundle cannot be read.
             botocore.exceptions.ClientError: Registration failed.
         """
         if pollers < 1:
@@ -114,8 +119,10 @@ class ThreadedExecutor(Generic[TaskT]):
                     f"this {self.kind} executor is already running (or stopped but not yet "
                     "joined): call stop() and join() before starting it again"
                 )
-        # Registration errors (no domain, bad credentials) belong to the caller.
+        # Registration errors (no domain, bad credentials) and unusable
+        # endpoint or proxy settings belong to the caller.
         self.worker.ensure_registered()
+        self.worker.prepare()
         lanes = self._lanes(pollers, workers)
         with self._state_lock:
             self._stopping.clear()

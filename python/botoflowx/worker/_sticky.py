@@ -91,6 +91,9 @@ class StickyPageSizer:
         minimum: The smallest size used.
         maximum: SWF's largest page size.
         margin: Events added above the largest recent delta.
+
+    Raises:
+        ValueError: ``window`` is below 1.
     """
 
     def __init__(
@@ -102,6 +105,8 @@ class StickyPageSizer:
         maximum: int = 1000,
         margin: int = 4,
     ) -> None:
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
         self._minimum = minimum
         self._maximum = maximum
         self._margin = margin

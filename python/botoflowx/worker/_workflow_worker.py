@@ -213,7 +213,7 @@ class WorkflowWorker(BaseWorker):
 
     @property
     def transport(self) -> RawSWFTransport:
-        """The raw-bytes transport used for decision polls (built on first use)."""
+        """The raw transport of decision polls (built by :meth:`prepare`, else on first use)."""
         transport = self._transport
         if transport is not None:
             return transport
@@ -223,7 +223,8 @@ class WorkflowWorker(BaseWorker):
                 self._transport = transport_for_target(target)
             return self._transport
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
+        """Build the raw transport now (see :meth:`BaseWorker.prepare`)."""
         _ = self.transport
 
     def _register_types(self) -> None:
