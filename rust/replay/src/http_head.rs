@@ -59,8 +59,7 @@ pub fn head_end(buffer: &[u8], start: usize, stop: usize) -> Option<usize> {
 /// # Errors
 /// An empty head (the peer closed the connection) or a malformed status line.
 pub fn response_status(head: &[u8]) -> Result<u16, String> {
-    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    parse_status_line(head, line).map(|(_, status)| status)
+    parse_status_line(head).map(|(_, status)| status)
 }
 
 /// Reads a complete head (status line, fields, blank line).
@@ -70,15 +69,13 @@ pub fn response_status(head: &[u8]) -> Result<u16, String> {
 /// connection), a malformed status line, a field line without a colon, too
 /// many fields, or a `Content-Length` that is not a number up to `max_body`.
 pub fn parse_response_head(head: &[u8], max_body: u64) -> Result<ResponseHead, String> {
-    let mut lines = head.split(|&b| b == b'\n');
-    let status_line = lines.next().unwrap_or_default();
-    let (version, status) = parse_status_line(head, status_line)?;
+    let (version, status) = parse_status_line(head)?;
     let mut keep_alive = version == b"HTTP/1.1";
     let mut connection = None;
     let mut transfer_encoding = None;
     let mut content_length = None;
     let mut count = 0;
-    for line in lines {
+    for line in head.split(|&b| b == b'\n').skip(1) {
         count += 1;
         let Some(colon) = field_colon(line, count)? else {
             continue;
@@ -147,21 +144,19 @@ fn field_colon(line: &[u8], count: usize) -> Result<Option<usize>, String> {
     }
 }
 
-fn parse_status_line<'a>(head: &[u8], line: &'a [u8]) -> Result<(&'a [u8], u16), String> {
+/// The HTTP version and status code of a head's first line.
+fn parse_status_line(head: &[u8]) -> Result<(&[u8], u16), String> {
     if head.is_empty() {
         return Err("the server closed the connection without answering".into());
     }
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let (version, rest) = match line.iter().position(|&b| b == b' ') {
         Some(space) => (&line[..space], &line[space + 1..]),
         None => (line, &b""[..]),
     };
     match rest.get(..3) {
-        Some(code @ [a, b, c])
-            if version.starts_with(b"HTTP/1.") && code.iter().all(u8::is_ascii_digit) =>
-        {
-            let status = [a, b, c]
-                .iter()
-                .fold(0u16, |n, &&d| n * 10 + u16::from(d - b'0'));
+        Some(code) if version.starts_with(b"HTTP/1.") && code.iter().all(u8::is_ascii_digit) => {
+            let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
             Ok((version, status))
         }
         _ => Err(format!("malformed status line {}", shown(line))),
