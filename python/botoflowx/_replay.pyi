@@ -12,7 +12,7 @@ their response heads; the socket I/O stays in Python.
 """
 
 from collections.abc import Iterable, Sequence
-from typing import final
+from typing import Any, final
 
 __all__ = [
     "Activation",
@@ -29,6 +29,7 @@ __all__ = [
     "check_trailer",
     "head_end",
     "parse_response_head",
+    "plain_call_json",
     "response_status",
 ]
 
@@ -346,4 +347,14 @@ def check_trailer(trailer: bytes) -> None:
 
     Raises:
         ValueError: a field line without a colon, or more than 100 fields.
+    """
+
+def plain_call_json(args: Any, kwargs: Any) -> str | None:
+    """``[[*args], {**kwargs}]`` as JSON text, when it holds JSON scalars only.
+
+    The text is exactly what the default converter writes for that input. None
+    when a value is not None, a bool, a str (valid UTF-8) or an int of 64 bits
+    (floats included), when a key is not a str or is the converter's reserved
+    key, or when ``args`` is not a tuple or list or ``kwargs`` not a dict: the
+    converter's general path handles those.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Generator
 from typing import Any
@@ -12,6 +13,7 @@ from _fakes import Driver, FakeJob, attrs, completed, dumps, input_of, loads, su
 from botoflowx.activity._decorators import activities, activity
 from botoflowx.activity._meta import ActivityMeta, ActivityType
 from botoflowx.constants import MINUTES
+from botoflowx.converter import JSONDataConverter
 from botoflowx.exceptions import (
     ActivityTaskCanceledError,
     ActivityTaskFailedError,
@@ -775,3 +777,80 @@ def test_an_activity_converter_without_context_encodes_input_and_decodes_results
     (close,) = d.activate(FakeJob("activity_completed", key="1", payload="P" + dumps(4)))
     assert close.decision_type == "CompleteWorkflowExecution"
     assert loads(attrs(close)["result"]) == 40
+
+
+class RecordingConverter(JSONDataConverter):
+    """A converter subclass: it must see every input (no fast path around it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Any] = []
+
+    def dumps(self, value: Any, *, context: str = "") -> str:
+        self.seen.append(value)
+        return super().dumps(value, context=context)
+
+
+RECORDING = RecordingConverter()
+
+
+class InputActivities:
+    @activity(version="1.0", start_to_close_timeout=60)
+    def plain(self, a: Any, b: Any = None) -> None: ...
+
+
+@activities(data_converter=RECORDING)
+class RecordedActivities:
+    @activity(version="1.0", start_to_close_timeout=60)
+    def recorded(self, a: Any) -> None: ...
+
+
+class InputsWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=60)
+    def run(self) -> Generator[Any, Any, None]:
+        yield InputActivities.plain(1, b="two")
+        yield InputActivities.plain(1.25, b=(1, 2))
+        yield RecordedActivities.recorded("x")
+
+
+def test_activity_inputs_are_what_their_converter_writes() -> None:
+    # Scalar inputs of the default converter take the Rust fast path; a float, a
+    # tuple and a converter subclass take the converter's own.
+    RECORDING.seen.clear()
+    d = Driver(InputsWorkflow)
+    commands = d.start() + d.activate(completed("1", None)) + d.activate(completed("2", None))
+    default = JSONDataConverter()
+    assert [attrs(command)["input"] for command in commands] == [
+        default.dumps([[1], {"b": "two"}]),
+        default.dumps([[1.25], {"b": (1, 2)}]),
+        default.dumps([["x"], {}]),
+    ]
+    assert RECORDING.seen == [[["x"], {}]]
+
+
+class ResultsWorkflow(WorkflowDefinition):
+    @execute(version="1.0", execution_start_to_close_timeout=60)
+    def run(self) -> Generator[Any, Any, None]:
+        results = []
+        for _ in range(3):
+            results.append((yield InputActivities.plain(0)))
+        try:
+            yield InputActivities.plain(0)
+        except Exception as exc:
+            results.append(f"{type(exc).__name__}: {exc}")
+        return results
+
+
+def test_activity_results_are_read_as_the_converter_reads_them() -> None:
+    # Plain JSON is read by orjson alone; a tagged value, a \u escape and text that
+    # is not JSON at all go through the converter (the last one as its error).
+    d = Driver(ResultsWorkflow)
+    d.start()
+    d.activate(completed("1", [1, "x"]))
+    d.activate(completed("2", (1, dt.date(2026, 11, 28))))
+    d.activate(FakeJob("activity_completed", key="3", payload='"caf\\u00e9"'))
+    (close,) = d.activate(FakeJob("activity_completed", key="4", payload="{not json"))
+    result = loads(attrs(close)["result"])
+    assert result[:3] == [[1, "x"], (1, dt.date(2026, 11, 28)), "café"]
+    assert result[3].startswith("ConversionError: payload is not valid JSON")
+    assert "result of activity InputActivities.plain" in result[3]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from botoflowx.constants import MAX_DESCRIPTION_SIZE, USE_WORKER_TASK_LIST
+from botoflowx.converter import JSONDataConverter
 from botoflowx.exceptions import WorkflowDefinitionError
 from botoflowx.workflow import _convert
 from botoflowx.workflow._commands import call_site_locations, frame_location
@@ -151,9 +152,11 @@ class SchedulePlan:
     """
 
     __slots__ = (
+        "_nested",
         "_raw",
         "activity_type",
         "converter",
+        "default_json",
         "input_context",
         "options",
         "result_context",
@@ -180,8 +183,14 @@ class SchedulePlan:
         # per call.
         self.converter = _convert.resolve_converter(meta.data_converter)
         self.takes_context = _convert.takes_context(self.converter)
-        # The formatted options, in the decision's field order (see check_options).
+        # Whether the converter is the default one (not a subclass, which may
+        # override dumps/loads): then an input of JSON scalars is written by
+        # plain_call_json, and a result without tagged objects read by orjson alone.
+        self.default_json = type(self.converter) is JSONDataConverter
+        # The formatted options that are set, in the decision's field order (see
+        # check_options).
         self.options: dict[str, Any] | None = None
+        self._nested: tuple[str, ...] = ()
 
     def check_options(self) -> None:
         """Format the meta's options for SWF (once).
@@ -195,7 +204,7 @@ class SchedulePlan:
             return
         task_list, priority, heartbeat, to_start, to_close, total = self._raw
         # In the decision's field order, after activityType, activityId and input.
-        self.options = {
+        options = {
             "taskList": task_list_field(task_list),
             "taskPriority": format_priority(priority),
             "heartbeatTimeout": format_duration(heartbeat, "heartbeat_timeout"),
@@ -203,20 +212,26 @@ class SchedulePlan:
             "startToCloseTimeout": format_duration(to_close, "start_to_close_timeout"),
             "scheduleToCloseTimeout": format_duration(total, "schedule_to_close_timeout"),
         }
+        # What a decision holds: the options that are set, and which of them are
+        # dicts to copy per decision.
+        self._nested = tuple(k for k, v in options.items() if isinstance(v, dict))
+        self.options = {k: v for k, v in options.items() if v is not None}
 
     def attributes(self, key: str, payload: str) -> dict[str, Any]:
-        """The decision attributes of the call with activity id ``key``.
+        """The decision attributes of the call with activity id ``key``, None values left out.
 
         The dicts are fresh (a decision may be edited). Call :meth:`check_options` first.
         """
         assert self.options is not None
-        options = {k: dict(v) if isinstance(v, dict) else v for k, v in self.options.items()}
-        return {
+        attributes = {
             "activityType": dict(self.activity_type),
             "activityId": key,
             "input": payload,
-            **options,
+            **self.options,
         }
+        for name in self._nested:
+            attributes[name] = dict(attributes[name])
+        return attributes
 
 
 _META_FIELDS = frozenset(f.name for f in dataclasses.fields(ActivityMeta))

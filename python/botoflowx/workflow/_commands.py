@@ -114,7 +114,7 @@ class AttributesSource(Protocol):
     """Makes the decision attributes of a :class:`DeferredCommand` from its key and payload."""
 
     def attributes(self, key: str, payload: str) -> dict[str, Any]:
-        """Return the attributes (None values are left out of the decision)."""
+        """Return the attributes, without None values: the decision holds them as they are."""
 
 
 class DeferredCommand(Command):
@@ -144,11 +144,22 @@ class DeferredCommand(Command):
         self._source: AttributesSource | None = source
         self._payload = payload
 
-    def _make_attributes(self) -> dict[str, Any]:
-        assert self._source is not None
-        attributes = self._source.attributes(self.key, self._payload)
-        self._source = None
-        return attributes
+    @property
+    def decision(self) -> dict[str, Any]:
+        """The full SWF decision dict."""
+        decision = self._decision
+        if decision is None:
+            assert self._source is not None
+            decision_type = self.replay_tuple[0]
+            # The source leaves None values out itself: no filtering pass here.
+            decision = self._decision = {
+                "decisionType": decision_type,
+                _attributes_key(decision_type): self._source.attributes(
+                    self.replay_tuple[1], self._payload
+                ),
+            }
+            self._source = None
+        return decision
 
 
 # "ScheduleActivityTask" -> "scheduleActivityTaskDecisionAttributes"; a dozen SWF types.

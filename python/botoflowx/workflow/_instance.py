@@ -7,6 +7,10 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import orjson
+
+from botoflowx._converter_codec import TAG
+from botoflowx._replay import plain_call_json
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
 from botoflowx.exceptions import (
     ActivityTaskCanceledError,
@@ -40,7 +44,7 @@ from botoflowx.workflow._context import (
     _peek_context,
     set_context,
 )
-from botoflowx.workflow._coroutines import start_coroutine
+from botoflowx.workflow._coroutines import Task, start_coroutine
 from botoflowx.workflow._definition import ExecuteMeta, WorkflowDefinition
 from botoflowx.workflow._futures import _FINISHED, _PENDING, Future
 from botoflowx.workflow._handles import ActivityFuture, ChildWorkflowFuture, TimerFuture
@@ -91,6 +95,11 @@ class _Activation(Protocol):
 
 
 _NO_MARKERS: frozenset[str] = frozenset()
+# JSONDataConverter.loads' test for a payload orjson reads exactly: no tagged object
+# (its reserved key) and no \u escape (the only other way to spell that key).
+_TAG_NEEDLE = f'"{TAG}"'
+_ESCAPE_NEEDLE = "\\u"
+_TASK_WAKEUP = Task._wakeup
 # The job kinds that may be about the outbox's continue timers.
 _TIMER_KINDS = frozenset({"timer_fired", "start_timer_failed"})
 _HANDLER_PREFIX = "_apply_"
@@ -148,6 +157,7 @@ class WorkflowInstance(WorkflowRuntime):
         self._replaying = False
         self._counter = 0
         self._outbox = Outbox(lambda: function_location(self._meta.func))
+        self._emit_ordinary = self._outbox.emit_ordinary
         self._history_length = 0
         # change id -> the answer patched() gave; one answer per run, as on first call.
         self._patches: dict[str, bool] = {}
@@ -318,12 +328,15 @@ class WorkflowInstance(WorkflowRuntime):
         if activity_options_stack.get():
             meta = meta.with_overrides(current_activity_options())
         plan = meta.schedule_plan
-        # _convert.dumps() with the plan's converter, inlined.
-        converter = plan.converter
-        if plan.takes_context:
-            payload = converter.dumps([[*args], {**kwargs}], context=plan.input_context)
-        else:
-            payload = converter.dumps([[*args], {**kwargs}])
+        # _convert.dumps() with the plan's converter, inlined; an input of JSON
+        # scalars is written in one call when the converter is the default one.
+        payload = plain_call_json(args, kwargs) if plan.default_json else None
+        if payload is None:
+            converter = plan.converter
+            if plan.takes_context:
+                payload = converter.dumps([[*args], {**kwargs}], context=plan.input_context)
+            else:
+                payload = converter.dumps([[*args], {**kwargs}])
         if len(payload) > MAX_DATA_SIZE:
             check_payload(payload, "input", plan.what)
         # _next_id() and check_options(), inlined (once per activity call of a replay).
@@ -338,7 +351,7 @@ class WorkflowInstance(WorkflowRuntime):
         command = DeferredCommand(
             "ScheduleActivityTask", activity_id, meta.name, location, plan, payload
         )
-        self._outbox.emit(command)
+        self._emit_ordinary(command)
         future = ActivityFuture(self, activity_id, meta, plan, command)
         self._activities[activity_id] = future
         return future
@@ -642,10 +655,21 @@ class WorkflowInstance(WorkflowRuntime):
             if payload is None:
                 value = None
             else:
-                # _convert.loads() with the plan's converter (the future's), inlined.
+                # _convert.loads() with the plan's converter (the future's), inlined;
+                # and the default converter's fast path (JSONDataConverter.loads) too.
                 plan = future._plan
                 converter: Any = plan.converter
-                if plan.takes_context:
+                if (
+                    plan.default_json
+                    and _TAG_NEEDLE not in payload
+                    and _ESCAPE_NEEDLE not in payload
+                ):
+                    try:
+                        value = orjson.loads(payload)
+                    except orjson.JSONDecodeError:
+                        # The converter says what is wrong with it.
+                        value = converter.loads(payload, context=plan.result_context)
+                elif plan.takes_context:
                     value = converter.loads(payload, context=plan.result_context)
                 else:
                     value = converter.loads(payload)
@@ -667,7 +691,13 @@ class WorkflowInstance(WorkflowRuntime):
         future._callbacks = []
         callback = callbacks[0]
         try:
-            callback(future)
+            if getattr(callback, "__func__", None) is _TASK_WAKEUP:
+                # Task._wakeup of a result, inlined: one call less per activity.
+                task: Task = callback.__self__  # type: ignore[attr-defined]
+                task._waiting_on = None
+                task._step(value, None)
+            else:
+                callback(future)
         except Exception:
             log.exception("a workflow loop callback %r raised", callback)
 

@@ -77,8 +77,13 @@ class Outbox:
         self._location = location
         self._max_commands = max_commands
         self._max_bytes = max_bytes
+        # One list for the outbox's lifetime (batches are copied out of it), so its
+        # bound append can be handed out.
         self._queue: list[Command] = []
         self._urgent: list[Command] = []
+        #: ``emit(command)`` of a command that is not urgent, as a C call: the engine
+        #: emits one per activity call of a replay.
+        self.emit_ordinary: Callable[[Command], None] = self._queue.append
         self._continue_timers = 0
         self._waiting_for: str | None = None
 
@@ -136,14 +141,15 @@ class Outbox:
             # its first command: no sizes to weigh (each costs an encoding of the
             # decision), no continue timer. A cold replay passes here once per
             # decision task of the history.
-            batch, self._queue = self._queue, []
+            batch = self._queue.copy()
+            self._queue.clear()
             return batch
         urgent, size = self._fit(self._urgent, 0, 0)
         batch, self._urgent = self._urgent[:urgent], self._urgent[urgent:]
         if self._waiting_for is None and not self._urgent:
             count, size = self._fit(self._queue, len(batch), size)
             batch += self._queue[:count]
-            self._queue = self._queue[count:]
+            del self._queue[:count]
         if self._waiting_for is None and (self._queue or self._urgent):
             self._continue_timers += 1
             timer_id = f"{CONTINUE_TIMER_PREFIX}{self._continue_timers}"

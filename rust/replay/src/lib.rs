@@ -24,6 +24,8 @@ mod sigv4;
 #[cfg(feature = "python")]
 mod python;
 #[cfg(feature = "python")]
+mod python_payload;
+#[cfg(feature = "python")]
 mod python_wire;
 
 #[cfg(test)]

@@ -454,5 +454,6 @@ fn _replay(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyActivation>()?;
     m.add_class::<PyReplayer>()?;
     crate::python_wire::register(m)?;
+    crate::python_payload::register(m)?;
     Ok(())
 }
