@@ -353,8 +353,8 @@ def plain_call_json(args: Any, kwargs: Any) -> str | None:
     """``[[*args], {**kwargs}]`` as JSON text, when it holds JSON scalars only.
 
     The text is exactly what the default converter writes for that input. None
-    when a value is not None, a bool, a str (valid UTF-8) or an int of 64 bits
-    (floats included), when a key is not a str or is the converter's reserved
-    key, or when ``args`` is not a tuple or list or ``kwargs`` not a dict: the
-    converter's general path handles those.
+    when a value is anything but None, a bool, a str (valid UTF-8) or an int of
+    64 bits (so a float gives None too), when a key is not a str or is the
+    converter's reserved key, or when ``args`` is not a tuple or list or
+    ``kwargs`` not a dict: the converter's general path handles those.
     """

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
+from types import MethodType
 from typing import Any, Protocol
 
 import orjson
 
-from botoflowx._converter_codec import TAG
 from botoflowx._replay import plain_call_json
 from botoflowx.constants import MAX_DATA_SIZE, MAX_REASON_SIZE
+from botoflowx.converter import _ESCAPE_NEEDLE, _TAG_NEEDLE
 from botoflowx.exceptions import (
     ActivityTaskCanceledError,
     ActivityTaskFailedError,
@@ -95,10 +96,6 @@ class _Activation(Protocol):
 
 
 _NO_MARKERS: frozenset[str] = frozenset()
-# JSONDataConverter.loads' test for a payload orjson reads exactly: no tagged object
-# (its reserved key) and no \u escape (the only other way to spell that key).
-_TAG_NEEDLE = f'"{TAG}"'
-_ESCAPE_NEEDLE = "\\u"
 _TASK_WAKEUP = Task._wakeup
 # The job kinds that may be about the outbox's continue timers.
 _TIMER_KINDS = frozenset({"timer_fired", "start_timer_failed"})
@@ -656,7 +653,8 @@ class WorkflowInstance(WorkflowRuntime):
                 value = None
             else:
                 # _convert.loads() with the plan's converter (the future's), inlined;
-                # and the default converter's fast path (JSONDataConverter.loads) too.
+                # and the default converter's fast path too (JSONDataConverter.loads'
+                # own test for a payload orjson reads exactly, its needles).
                 plan = future._plan
                 converter: Any = plan.converter
                 if (
@@ -691,9 +689,9 @@ class WorkflowInstance(WorkflowRuntime):
         future._callbacks = []
         callback = callbacks[0]
         try:
-            if getattr(callback, "__func__", None) is _TASK_WAKEUP:
+            if type(callback) is MethodType and callback.__func__ is _TASK_WAKEUP:
                 # Task._wakeup of a result, inlined: one call less per activity.
-                task: Task = callback.__self__  # type: ignore[attr-defined]
+                task: Task = callback.__self__  # type: ignore[assignment]
                 task._waiting_on = None
                 task._step(value, None)
             else:

@@ -6,7 +6,8 @@
 //! calls' wire work lives here too: their signed request heads
 //! ([`RequestSigner`]) and the framing of their response heads
 //! ([`parse_response_head`]). The pyo3 glue (`botoflowx._replay`) lives
-//! behind the `python` feature.
+//! behind the `python` feature, with the default converter's fast path for
+//! call inputs of JSON scalars (`plain_call_json`).
 
 mod activation;
 mod command;
