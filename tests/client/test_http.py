@@ -182,6 +182,26 @@ def test_a_head_split_across_receives_and_bare_lf_heads_are_read(
     assert server.connections == 1
 
 
+def test_a_body_after_its_head_and_one_longer_than_a_receive_are_read_whole(
+    server: ScriptedServer,
+) -> None:
+    # The usual answer is read in one step; these take the general path after it.
+    def late_body(conn: socket.socket) -> bool:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+        time.sleep(0.02)
+        conn.sendall(b"hello")
+        return True
+
+    big = bytes(range(256)) * 1024
+    server.scripts += [late_body, ok(big), ok(b"after")]
+    http = pool(server)
+
+    assert http.request(HEAD, BODY).body == b"hello"
+    assert http.request(HEAD, BODY).body == big
+    assert http.request(HEAD, BODY).body == b"after"
+    assert server.connections == 1
+
+
 def test_connection_close_and_read_to_end_bodies_are_not_reused(server: ScriptedServer) -> None:
     server.scripts += [
         reply(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na", keep=False),

@@ -157,18 +157,23 @@ class _SocketReader:
     reports as the end of the stream. Here it raises (BlockingIOError).
     """
 
-    __slots__ = ("_buffer", "_pos", "_sock")
+    __slots__ = ("_buffer", "_ended", "_pos", "_sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         # Always bytes: the Rust head functions take bytes, not other buffers.
         self._buffer = b""
         self._pos = 0
+        # The stream ended: later reads report it without asking the socket again.
+        self._ended = False
 
     def _fill(self) -> bool:
         """Receive more; False at the end of the stream."""
+        if self._ended:
+            return False
         chunk = self._sock.recv(_RECV_SIZE)
         if not chunk:
+            self._ended = True
             return False
         rest = self._buffer[self._pos :] if self._pos < len(self._buffer) else b""
         self._buffer = rest + chunk if rest else chunk
@@ -216,6 +221,33 @@ class _SocketReader:
                 if start == len(buffer):
                     return b""
                 raise RequestFailed("the response head was cut off")
+
+    def read_whole_response(self, max_head: int, max_body: int) -> tuple[HTTPResponse, bool] | None:
+        """The usual answer in one step: head and ``Content-Length`` body in the next receive.
+
+        Between exchanges nothing is buffered, and a hot call's answer arrives
+        whole in one receive. Returns ``(response, keep_alive)`` then; otherwise
+        None, with what was received kept buffered for :func:`_read_response`'s
+        general reading (which also reports what is wrong with a bad head).
+        """
+        if self._pos < len(self._buffer) or not self._fill():
+            return None
+        buffer = self._buffer
+        end = head_end(buffer, 0, max_head)
+        if end is None:
+            return None
+        head = buffer[:end]
+        try:
+            status, keep_alive, framing = parse_response_head(head, max_body)
+        except ValueError:
+            return None
+        stop = end + framing
+        # Interim (1xx) answers, chunked and unframed bodies, and bodies still
+        # arriving take the general path.
+        if status < 200 or framing < 0 or stop > len(buffer):
+            return None
+        self._pos = stop
+        return HTTPResponse(status, head, buffer[end:stop]), keep_alive
 
     def read(self, size: int) -> bytes:
         """Exactly ``size`` bytes, fewer only at the end of the stream."""
@@ -460,6 +492,9 @@ def _set_io_timeout(sock: socket.socket, seconds: float) -> None:
 
 def _read_response(reader: _SocketReader) -> tuple[HTTPResponse, bool]:
     """Read one response; returns it and whether the connection may be reused."""
+    whole = reader.read_whole_response(_MAX_HEAD, _MAX_BODY)
+    if whole is not None:
+        return whole
     while True:
         head = reader.read_head(_MAX_HEAD)
         try:
