@@ -72,22 +72,22 @@ class Command:
         return self.replay_tuple[3]
 
     def _make_attributes(self) -> dict[str, Any]:
+        """The decision's attributes without None values (made once, by :attr:`decision`)."""
         assert self._attributes is not None
-        return self._attributes
+        attributes = {k: v for k, v in self._attributes.items() if v is not None}
+        self._attributes = None
+        return attributes
 
     @property
     def decision(self) -> dict[str, Any]:
         """The full SWF decision dict."""
         decision = self._decision
         if decision is None:
-            attributes = self._make_attributes()
+            decision_type = self.replay_tuple[0]
             decision = self._decision = {
-                "decisionType": self.decision_type,
-                _attributes_key(self.decision_type): {
-                    k: v for k, v in attributes.items() if v is not None
-                },
+                "decisionType": decision_type,
+                _attributes_key(decision_type): self._make_attributes(),
             }
-            self._attributes = None
         return decision
 
     def as_replay_tuple(self) -> tuple[str, str, str, str]:
@@ -144,22 +144,12 @@ class DeferredCommand(Command):
         self._source: AttributesSource | None = source
         self._payload = payload
 
-    @property
-    def decision(self) -> dict[str, Any]:
-        """The full SWF decision dict."""
-        decision = self._decision
-        if decision is None:
-            assert self._source is not None
-            decision_type = self.replay_tuple[0]
-            # The source leaves None values out itself: no filtering pass here.
-            decision = self._decision = {
-                "decisionType": decision_type,
-                _attributes_key(decision_type): self._source.attributes(
-                    self.replay_tuple[1], self._payload
-                ),
-            }
-            self._source = None
-        return decision
+    def _make_attributes(self) -> dict[str, Any]:
+        # The source leaves None values out itself: no filtering pass here.
+        assert self._source is not None
+        attributes = self._source.attributes(self.replay_tuple[1], self._payload)
+        self._source = None
+        return attributes
 
 
 # "ScheduleActivityTask" -> "scheduleActivityTaskDecisionAttributes"; a dozen SWF types.
